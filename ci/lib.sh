@@ -1,0 +1,53 @@
+# Common helpers for the ci/ scripts (sourced, not run).
+# TOP: the repository; BUILD: build outputs (in the tree, git-ignored);
+# CACHE: downloads and ccache, outside the tree, safe to delete at any time.
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+CACHE=${URING_PI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uring-pi}
+
+say() { printf '[uring-pi] %s\n' "$*" >&2; }
+die() { printf 'uring-pi: %s\n' "$*" >&2; exit 1; }
+
+# The Debian mirror this machine's apt already uses (no host is named in the tree).
+debian_mirror() {
+	local m
+	m=$(grep -hs -E '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list 2>/dev/null |
+		grep -o -E 'https?://[^ ]*/debian/?' | grep -v -- '-security' | head -n 1)
+	[ -n "$m" ] || die "no Debian mirror in /etc/apt sources; set DEBIAN_MIRROR=URL"
+	echo "${DEBIAN_MIRROR:-${m%/}}"
+}
+
+# fetch POOL_PATH SHA256: download a file from Debian's pool once, verify it, print its local path.
+fetch() {
+	local path=$1 sum=$2 f
+	f=$CACHE/dl/$(basename "$path")
+	mkdir -p "$CACHE/dl"
+	if ! [ -f "$f" ] || ! echo "$sum  $f" | sha256sum -c --status; then
+		say "downloading $(basename "$path")"
+		curl -fsSL --retry 3 -o "$f.part" "$(debian_mirror)/pool/main/$path" ||
+			die "cannot download $path from the Debian archive (network?)"
+		echo "$sum  $f.part" | sha256sum -c --status ||
+			die "$(basename "$path"): sha256 mismatch (expected $sum); remove $f.part and retry"
+		mv "$f.part" "$f"
+	fi
+	echo "$f"
+}
+
+# papt ARGS: apt-get with the project's own sources (ci/apt/uring-pi.sources: trixie,
+# trixie-backports, sid, with deb-src) in a private state directory; the system's apt
+# configuration is not touched.
+papt() {
+	local d=$CACHE/apt src
+	mkdir -p "$d/lists/partial" "$d/archives/partial"
+	src=$d/uring-pi.sources
+	sed "s|@MIRROR@|$(debian_mirror)|" "$TOP/ci/apt/uring-pi.sources" >"$src"
+	local o=(-o Dir::Etc::SourceList="$src" -o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$d/lists" -o Dir::Cache::Archives="$d/archives"
+		-o Dir::State::Status=/var/lib/dpkg/status -o APT::Get::List-Cleanup=0
+		-o APT::Sandbox::User=root)
+	if [ "$1" = update ] || ! ls "$d"/lists/*Packages* >/dev/null 2>&1; then
+		apt-get "${o[@]}" -q update >&2 || die "apt-get update with ci/apt/uring-pi.sources failed"
+		[ "$1" = update ] && return 0
+	fi
+	apt-get "${o[@]}" "$@"
+}

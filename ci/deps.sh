@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages needed to build and test the engine (idempotent).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+pkgs=(build-essential pkg-config liburing-dev nasm zlib1g-dev curl ca-certificates python3)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+[ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]}; run: sudo apt-get install ${missing[*]}"
+say "installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get -q update >/dev/null
+apt-get -q -y install --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,244 @@
+#!/bin/bash
+# ci/kernel.sh NAME: build (or fetch) a guest kernel for the QEMU harness.
+#   stock     Linux 6.12 from Debian's linux-source-6.12 + ci/guest.config
+#   patched   stock + kernel-patches/linux-6.12/series, in a fresh copy of the tree
+#   mainline  Linux 6.18.15 (Debian's orig tarball, sha256-pinned) + ci/guest.config
+#   distro    Debian's prebuilt trixie-backports kernel + an initramfs with the modules the tests need
+# Output: $BUILD/kernels/NAME/bzImage (distro: vmlinuz + initrd). Nothing is rebuilt when the
+# output is newer than its inputs (config fragment, series and patches, source tarball).
+# Only one kernel build runs at a time (a lock under $BUILD/kernels).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+MAINLINE_TARBALL=l/linux/linux_6.18.15.orig.tar.xz
+MAINLINE_SHA256=fdf4c4d487c95b17a41cb38003faef86669e532a44fe702eb31a3390b6a60cca
+STOCK_TARBALL=/usr/src/linux-source-6.12.tar.xz
+SERIES_DIR=$TOP/kernel-patches/linux-6.12
+FRAGMENT=$TOP/ci/guest.config
+
+usage() { die "usage: ci/kernel.sh stock|patched|mainline|distro"; }
+[ $# -eq 1 ] || usage
+NAME=$1
+OUT=$BUILD/kernels/$NAME
+mkdir -p "$BUILD/kernels"
+
+# newer_than OUTPUT INPUT...: true when OUTPUT exists and is newer than every INPUT.
+newer_than() {
+	local out=$1 f
+	shift
+	[ -e "$out" ] || return 1
+	for f in "$@"; do
+		[ "$out" -nt "$f" ] || return 1
+	done
+}
+
+# The patch files of the series, in order (quilt-style: one name per line, '#' comments).
+series_patches() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$SERIES_DIR/series" | awk 'NF { print $1 }'
+}
+
+lock_builds() {
+	exec 9>"$BUILD/kernels/.lock"
+	if ! flock -n 9; then
+		say "another kernel build is running; waiting for it"
+		flock 9
+	fi
+}
+
+# configure SRC: tinyconfig + fragment + olddefconfig, then check every requested option.
+configure() {
+	local src=$1 kmake=(make -C "$1" -s ARCH=x86_64 "CC=ccache gcc")
+	say "$NAME: configuring (tinyconfig + ci/guest.config)"
+	"${kmake[@]}" tinyconfig >/dev/null
+	cat "$FRAGMENT" >>"$src/.config"
+	"${kmake[@]}" olddefconfig >/dev/null 2>&1 || "${kmake[@]}" olddefconfig
+	# Every symbol defined by this tree's Kconfig files.
+	local known
+	known=$(find "$src" -name 'Kconfig*' -type f -print0 | xargs -0 grep -hoE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
+		awk '{ print $2 }' | sort -u)
+	local line sym want got bad=0
+	while IFS= read -r line; do
+		case $line in CONFIG_*=*) ;; *) continue ;; esac
+		sym=${line%%=*}
+		want=${line#*=}
+		if ! grep -qx "${sym#CONFIG_}" <<<"$known"; then
+			say "$NAME: $sym does not exist in this kernel; skipped"
+			continue
+		fi
+		got=$(grep -E "^$sym=" "$src/.config" | cut -d= -f2- || true)
+		[ -n "$got" ] || got=n
+		if [ "$want" != "$got" ]; then
+			printf 'uring-pi: %s: %s=%s requested, but the configuration has %s=%s (a dependency is missing?)\n' \
+				"$NAME" "$sym" "$want" "$sym" "$got" >&2
+			bad=1
+		fi
+	done <"$FRAGMENT"
+	[ $bad = 0 ] || die "$NAME: guest.config options were dropped by olddefconfig; see above"
+}
+
+# build_tree TARBALL [SERIES]: extract (and patch), configure, build bzImage.
+build_tree() {
+	local tarball=$1 with_series=${2:-} inputs src stamp want_stamp p
+	inputs=("$tarball" "$FRAGMENT")
+	if [ -n "$with_series" ]; then
+		inputs+=("$SERIES_DIR/series")
+		while read -r p; do
+			[ -f "$SERIES_DIR/$p" ] || die "series names $p, which is not in kernel-patches/linux-6.12/"
+			inputs+=("$SERIES_DIR/$p")
+		done < <(series_patches)
+	fi
+	if newer_than "$OUT/bzImage" "${inputs[@]}"; then
+		say "$NAME: $OUT/bzImage is up to date"
+		return 0
+	fi
+	lock_builds
+	mkdir -p "$OUT"
+	src=$OUT/src
+	stamp=$OUT/.source
+	# What the tree was made from: tarball identity and, for patched, the patches' contents.
+	want_stamp=$(stat -c '%n %s %Y' "$tarball")
+	if [ -n "$with_series" ]; then
+		want_stamp+=" $(cd "$SERIES_DIR" && cat series $(series_patches) | sha256sum | cut -c1-16)"
+	fi
+	if [ -d "$src" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_stamp" ]; then
+		say "$NAME: reusing the source tree in $src"
+	else
+		rm -rf "$src" "$stamp"
+		mkdir -p "$src"
+		say "$NAME: extracting $(basename "$tarball")"
+		tar -xf "$tarball" -C "$src" --strip-components=1
+		if [ -n "$with_series" ]; then
+			while read -r p; do
+				say "$NAME: applying $p"
+				patch -d "$src" -p1 -s --no-backup-if-mismatch -i "$SERIES_DIR/$p" ||
+					die "$NAME: $p does not apply to $(basename "$tarball")"
+			done < <(series_patches)
+		fi
+		echo "$want_stamp" >"$stamp"
+	fi
+	configure "$src"
+	export CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$BUILD/kernels CCACHE_NOHASHDIR=1
+	export KBUILD_BUILD_USER=uring-pi KBUILD_BUILD_HOST=guest KBUILD_BUILD_TIMESTAMP="$NAME"
+	mkdir -p "$CCACHE_DIR"
+	local t0=$SECONDS log=$OUT/build.log
+	say "$NAME: building bzImage with make -j$(nproc) (log: $log)"
+	if ! make -C "$src" -j"$(nproc)" ARCH=x86_64 "CC=ccache gcc" bzImage >"$log" 2>&1; then
+		tail -n 40 "$log" >&2
+		die "$NAME: kernel build failed (log: $log)"
+	fi
+	cp "$src/arch/x86/boot/bzImage" "$OUT/bzImage.tmp"
+	cp "$src/.config" "$OUT/config"
+	mv "$OUT/bzImage.tmp" "$OUT/bzImage"
+	say "$NAME: built $OUT/bzImage ($(make -s -C "$src" kernelrelease), $((SECONDS - t0)) s)"
+}
+
+# ---- distro: Debian's prebuilt kernel ----
+# The modules the tests need (their dependencies come from modules.dep).
+DISTRO_MODULES="virtio_pci 9pnet_virtio 9p nvme scsi_debug sd_mod t10-pi crc64-rocksoft crc-t10dif crc64 crct10dif_generic"
+
+# pkg_field PACKAGE FIELD: a field of a package from papt's package lists (highest version).
+distro_pick() {
+	# The newest linux-modules-*-amd64 in the lists (plain or compressed), e.g. linux-modules-7.3.4+deb13-amd64.
+	local d=$CACHE/apt/lists f
+	for f in "$d"/*_main_binary-amd64_Packages*; do
+		case $f in *.lz4) lz4cat "$f" ;; *.gz) zcat "$f" ;; *.xz) xzcat "$f" ;; *.zst) zstdcat "$f" ;; *) cat "$f" ;; esac
+	done | grep -oE '^Package: linux-modules-[0-9][^ ]*-amd64$' | cut -d' ' -f2 | sort -uV | tail -n 1
+}
+
+build_distro() {
+	local pkgdir=$OUT/pkgs root=$OUT/root modpkg abi imgpkg
+	mkdir -p "$OUT"
+	if [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd" ] && newer_than "$OUT/initrd" "$TOP/ci/kernel.sh" && [ -z "${URING_PI_REFRESH:-}" ]; then
+		say "distro: $OUT/vmlinuz + initrd are up to date (URING_PI_REFRESH=1 to look for a newer kernel)"
+		return 0
+	fi
+	papt update
+	modpkg=${URING_PI_DISTRO_MODULES:-$(distro_pick)}
+	[ -n "$modpkg" ] || die "distro: no linux-modules-*-amd64 package in trixie/trixie-backports/sid (papt update?)"
+	abi=${modpkg#linux-modules-}
+	say "distro: using Debian's kernel $abi"
+	rm -rf "$pkgdir" "$root"
+	mkdir -p "$pkgdir" "$root"
+	# The kernel image is in linux-binary-ABI (7.x) or linux-image-ABI (older, image + modules together).
+	(cd "$pkgdir" && papt -q download "$modpkg" >/dev/null 2>&1) || die "distro: cannot download $modpkg"
+	imgpkg=linux-binary-$abi
+	(cd "$pkgdir" && papt -q download "$imgpkg" >/dev/null 2>&1) || {
+		imgpkg=linux-image-$abi
+		(cd "$pkgdir" && papt -q download "$imgpkg" >/dev/null 2>&1) || die "distro: cannot download linux-binary-$abi or linux-image-$abi"
+	}
+	# apt-get download checks each .deb against the signed lists (hash mismatch = failure);
+	# check once more that we have what the lists describe.
+	local deb
+	for deb in "$pkgdir"/*.deb; do
+		dpkg-deb -I "$deb" >/dev/null || die "distro: $deb is not a valid package"
+		say "distro: $(basename "$deb") sha256 $(sha256sum "$deb" | cut -c1-16)..."
+		dpkg-deb -x "$deb" "$root"
+	done
+	local vmlinuz moddir
+	vmlinuz=$(ls "$root"/boot/vmlinuz-* 2>/dev/null | head -n 1)
+	[ -n "$vmlinuz" ] || die "distro: no /boot/vmlinuz-* in $imgpkg"
+	moddir=$(ls -d "$root"/lib/modules/* "$root"/usr/lib/modules/* 2>/dev/null | head -n 1)
+	[ -n "$moddir" ] || die "distro: no modules directory in $modpkg"
+	depmod -b "$(dirname "$(dirname "$(dirname "$moddir")")")" "$(basename "$moddir")" 2>/dev/null || true
+	make_initramfs "$moddir"
+	cp "$vmlinuz" "$OUT/vmlinuz"
+	echo "$abi" >"$OUT/release"
+	say "distro: $OUT/vmlinuz + $OUT/initrd ready ($abi)"
+}
+
+# make_initramfs MODDIR: busybox, the needed modules with their dependencies, and an init
+# that loads them, mounts the host root over 9p and hands over to ci/guest-init.sh.
+make_initramfs() {
+	local moddir=$1 rel ird=$OUT/initramfs m f list dep
+	rel=$(basename "$moddir")
+	rm -rf "$ird"
+	mkdir -p "$ird"/{bin,dev,proc,sys,host,lib/modules}
+	cp /bin/busybox "$ird/bin/busybox"
+	file -b /bin/busybox 2>/dev/null | grep -q 'statically linked' || true
+	# module name -> path (modules.dep uses paths relative to moddir; names use - or _ interchangeably)
+	list=$(mktemp)
+	for m in $DISTRO_MODULES; do
+		local pat=${m//[-_]/[-_]}
+		f=$(grep -oE "^([^:]*/)?$pat\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n 1 | tr -d :)
+		if [ -z "$f" ]; then
+			# built into this kernel?
+			grep -qE "/$pat\.ko" "$moddir/modules.builtin" 2>/dev/null && continue
+			say "distro: module $m not found (neither module nor built in); skipped"
+			continue
+		fi
+		# dependencies first (modules.dep lists them after the colon, deepest last)
+		dep=$(grep -E "^$f:" "$moddir/modules.dep" | cut -d: -f2)
+		for d in $(echo $dep | tr ' ' '\n' | tac) "$f"; do
+			grep -qxF "$d" "$list" || echo "$d" >>"$list"
+		done
+	done
+	local order=$ird/lib/modules/order
+	: >"$order"
+	while read -r f; do
+		local base=${f##*/} out
+		case $base in
+		*.ko.xz) out=${base%.xz}; xz -dc "$moddir/$f" >"$ird/lib/modules/$out" ;;
+		*.ko.zst) out=${base%.zst}; zstd -qdc "$moddir/$f" >"$ird/lib/modules/$out" ;;
+		*.ko.gz) out=${base%.gz}; gzip -dc "$moddir/$f" >"$ird/lib/modules/$out" ;;
+		*) out=$base; cp "$moddir/$f" "$ird/lib/modules/$out" ;;
+		esac
+		echo "$out" >>"$order"
+	done <"$list"
+	rm -f "$list"
+	cp "$TOP/ci/initramfs-init.sh" "$ird/init"
+	chmod +x "$ird/init"
+	(cd "$ird" && find . -print0 | sort -z | cpio -o -H newc -0 --quiet --reproducible | gzip -1) >"$OUT/initrd.tmp"
+	mv "$OUT/initrd.tmp" "$OUT/initrd"
+	say "distro: initramfs with $(wc -l <"$order") modules: $(tr '\n' ' ' <"$order")"
+}
+
+case $NAME in
+stock) build_tree "$STOCK_TARBALL" ;;
+patched)
+	[ -f "$SERIES_DIR/series" ] || { say "patched: no kernel-patches/linux-6.12/series yet; nothing to build"; exit 1; }
+	build_tree "$STOCK_TARBALL" series
+	;;
+mainline) build_tree "$(fetch "$MAINLINE_TARBALL" "$MAINLINE_SHA256")" ;;
+distro) build_distro ;;
+*) usage ;;
+esac

@@ -1,0 +1,69 @@
+# uring-pi: `make` builds the engine, `make check` runs every test, `make run` the main job.
+-include config.mk
+
+BUILD   := build
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+ifeq ($(ISAL_PREFIX),)
+ISAL_CPPFLAGS :=
+ISAL_LIBS     := -lisal
+ISAL_DEP      :=
+else
+ISAL_CPPFLAGS := -I$(ISAL_PREFIX)/include
+ISAL_LIBS     := $(ISAL_PREFIX)/lib/libisal.a
+ISAL_DEP      := $(ISAL_PREFIX)/lib/libisal.a
+endif
+FIO     := $(FIO_DIR)/fio
+ENGINE  := engines/uring_pi.so
+PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c
+PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h
+UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe
+
+.PHONY: all deps check check-unit check-host bench clean distclean
+all: $(ENGINE)
+
+config.mk: configure
+	./configure
+
+deps:
+	ci/deps.sh
+
+$(BUILD)/isal/lib/libisal.a: ci/isal.sh
+	ci/isal.sh
+
+ifeq ($(FIO_PINNED),yes)
+$(FIO): ci/fio.sh $(ISAL_DEP)
+	ISAL_PREFIX=$(ISAL_PREFIX) ci/fio.sh
+endif
+
+# The build-id of the fio binary the engine is built for (checked at load time).
+$(BUILD)/fio-build-id.h: $(FIO)
+	@mkdir -p $(BUILD)
+	@id=$$(readelf -n $(FIO) | awk '/Build ID/ {print $$3}'); \
+	  [ -n "$$id" ] || { echo "uring-pi: $(FIO) has no GNU build-id; rebuild fio with a linker that writes one" >&2; exit 1; }; \
+	  echo "#define UPI_FIO_BUILD_ID \"$$id\"" > $@
+
+$(ENGINE): engines/uring_pi.c $(PURE_SRC) $(PURE_HDR) $(BUILD)/fio-build-id.h $(ISAL_DEP) config.mk
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -D_GNU_SOURCE -include $(FIO_DIR)/config-host.h \
+	  -include $(BUILD)/fio-build-id.h -I$(FIO_DIR) $(ISAL_CPPFLAGS) \
+	  -o $@ engines/uring_pi.c $(PURE_SRC) $(ISAL_LIBS) -luring
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(PURE_SRC) $(PURE_HDR) $(ISAL_DEP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(ISAL_CPPFLAGS) -o $@ $< $(PURE_SRC) $(ISAL_LIBS)
+
+check-unit: $(UNIT)
+	@tests/run.sh $(UNIT)
+
+check-host: $(ENGINE)
+	@tests/run.sh tests/host/*.sh
+
+# Every test the project has; the last line is "N passed, N failed".
+check: $(UNIT) $(ENGINE)
+	@tests/run.sh $(UNIT) tests/host/*.sh
+
+clean:
+	rm -rf $(ENGINE) $(BUILD)/tests $(BUILD)/bench $(BUILD)/fio-build-id.h
+
+distclean: clean
+	rm -rf $(BUILD) config.mk

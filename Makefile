@@ -43,14 +43,26 @@ $(BUILD)/fio-build-id.h: $(FIO)
 	  [ -n "$$id" ] || { echo "uring-pi: $(FIO) has no GNU build-id; rebuild fio with a linker that writes one" >&2; exit 1; }; \
 	  echo "#define UPI_FIO_BUILD_ID \"$$id\"" > $@
 
+# Built as fio builds its own sources: same config-host.h, same defines.
+FIO_CPPFLAGS := -D_GNU_SOURCE -D_LARGEFILE_SOURCE -D_FILE_OFFSET_BITS=64 -DFIO_INTERNAL \
+  -include $(FIO_DIR)/config-host.h -I$(FIO_DIR)
+
 $(ENGINE): engines/uring_pi.c $(PURE_SRC) $(PURE_HDR) $(BUILD)/fio-build-id.h $(ISAL_DEP) config.mk
-	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -D_GNU_SOURCE -include $(FIO_DIR)/config-host.h \
-	  -include $(BUILD)/fio-build-id.h -I$(FIO_DIR) $(ISAL_CPPFLAGS) \
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $(FIO_CPPFLAGS) -include $(BUILD)/fio-build-id.h $(ISAL_CPPFLAGS) \
 	  -o $@ engines/uring_pi.c $(PURE_SRC) $(ISAL_LIBS) -luring
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(PURE_SRC) $(PURE_HDR) $(ISAL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(ISAL_CPPFLAGS) -o $@ $< $(PURE_SRC) $(ISAL_LIBS)
+
+# The arithmetic benchmark, beside isa-l's bare CRC and fio's own PI helpers (pinned tree).
+FIO_PI_SRC := $(FIO_DIR)/engines/nvme.c $(FIO_DIR)/crc/crct10dif_common.c $(FIO_DIR)/crc/crc64.c
+$(BUILD)/bench/pi_bench: bench/pi_bench.c engines/pi.c engines/pi.h $(FIO) $(ISAL_DEP)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -w $(FIO_CPPFLAGS) $(ISAL_CPPFLAGS) -o $@ bench/pi_bench.c engines/pi.c $(FIO_PI_SRC) $(ISAL_LIBS)
+
+bench: $(BUILD)/bench/pi_bench
+	{ $(BUILD)/bench/pi_bench; echo; echo "instructions per 4 KiB I/O (callgrind):"; bench/instr.sh $(BUILD)/bench/pi_bench; } | tee $(BUILD)/bench.txt
 
 check-unit: $(UNIT)
 	@tests/run.sh $(UNIT)

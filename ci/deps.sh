@@ -2,7 +2,7 @@
 # Debian packages needed to build and test the engine (idempotent).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-pkgs=(build-essential pkg-config liburing-dev nasm zlib1g-dev curl ca-certificates python3)
+pkgs=(build-essential pkg-config liburing-dev nasm zlib1g-dev curl ca-certificates python3 valgrind bc fio)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

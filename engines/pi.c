@@ -126,51 +126,86 @@ uint16_t pi_ip_csum(const void *buf, size_t len)
 	return (uint16_t)~__builtin_bswap16((uint16_t)sum);
 }
 
+/* The guard of one interval, for a guard type known at compile time where inlined. */
+static inline __attribute__((always_inline)) uint64_t guard_of(const struct pi_profile *p, enum pi_guard g,
+							       const uint8_t *d, const uint8_t *m)
+{
+	if (g == PI_GUARD_CRC16) {
+		uint16_t crc = crc16_t10dif(0, d, p->interval);
+
+		return p->pi_offset ? crc16_t10dif(crc, m, p->pi_offset) : crc;
+	}
+	if (g == PI_GUARD_CRC64) {
+		uint64_t crc = crc64_rocksoft_refl(0, d, p->interval);
+
+		return p->pi_offset ? crc64_rocksoft_refl(crc, m, p->pi_offset) : crc;
+	}
+	return pi_ip_csum(d, p->interval);
+}
+
 uint64_t pi_guard(const struct pi_profile *p, const void *data, const void *md)
 {
-	switch (p->guard) {
-	case PI_GUARD_CRC16: {
-		uint16_t crc = crc16_t10dif(0, data, p->interval);
+	return guard_of(p, p->guard, data, md);
+}
 
-		if (p->pi_offset)
-			crc = crc16_t10dif(crc, md, p->pi_offset);
-		return crc;
+/* Tuple access for a tuple size known at compile time where inlined. */
+static inline __attribute__((always_inline)) void put_tuple(uint8_t *t, unsigned int tsz, uint64_t guard,
+							    uint16_t app, uint64_t ref)
+{
+	if (tsz == 16) {
+		put_be64(t, guard);
+		put_be16(t + 8, app);
+		put_be48(t + 10, ref);
+	} else {
+		put_be16(t, (uint16_t)guard);
+		put_be16(t + 2, app);
+		put_be32(t + 4, (uint32_t)ref);
 	}
-	case PI_GUARD_CRC64: {
-		uint64_t crc = crc64_rocksoft_refl(0, data, p->interval);
+}
 
-		if (p->pi_offset)
-			crc = crc64_rocksoft_refl(crc, md, p->pi_offset);
-		return crc;
+static inline __attribute__((always_inline)) void get_tuple(const uint8_t *t, unsigned int tsz, uint64_t *guard,
+							    uint16_t *app, uint64_t *ref)
+{
+	if (tsz == 16) {
+		*guard = get_be64(t);
+		*app = get_be16(t + 8);
+		*ref = get_be48(t + 10);
+	} else {
+		*guard = get_be16(t);
+		*app = get_be16(t + 2);
+		*ref = get_be32(t + 4);
 	}
-	case PI_GUARD_IP:
-		return pi_ip_csum(data, p->interval);
-	}
-	return 0;
+}
+
+static inline __attribute__((always_inline)) void generate(const struct pi_profile *p, enum pi_guard g,
+							   unsigned int tsz, const uint8_t *d, size_t len,
+							   uint8_t *m, const struct pi_io *io)
+{
+	/* Locals: the tuple stores may alias anything, the loop must not reload these. */
+	const struct pi_profile prof = *p;
+	const uint16_t app = io->app_tag;
+	const bool t3_escape = prof.type == 3 && app == PI_APP_ESCAPE;
+	uint64_t ref = io->seed;
+	size_t n = len / prof.interval;
+
+	for (size_t i = 0; i < n; i++, d += prof.interval, m += prof.md_size, ref++)
+		put_tuple(m + prof.pi_offset, tsz, guard_of(&prof, g, d, m), app,
+			  t3_escape ? prof.ref_mask : ref & prof.ref_mask);
 }
 
 void pi_generate(const struct pi_profile *p, const void *data, size_t len,
 		 void *md, const struct pi_io *io)
 {
-	const uint8_t *d = data;
-	uint8_t *m = md;
-	size_t n = len / p->interval, i;
-	bool t3_escape = p->type == 3 && io->app_tag == PI_APP_ESCAPE;
-
-	for (i = 0; i < n; i++, d += p->interval, m += p->md_size) {
-		uint8_t *t = m + p->pi_offset;
-		uint64_t ref = t3_escape ? p->ref_mask : (io->seed + i) & p->ref_mask;
-		uint64_t guard = pi_guard(p, d, m);
-
-		if (p->tuple_size == 16) {
-			put_be64(t, guard);
-			put_be16(t + 8, io->app_tag);
-			put_be48(t + 10, ref);
-		} else {
-			put_be16(t, (uint16_t)guard);
-			put_be16(t + 2, io->app_tag);
-			put_be32(t + 4, (uint32_t)ref);
-		}
+	switch (p->guard) {
+	case PI_GUARD_CRC16:
+		generate(p, PI_GUARD_CRC16, 8, data, len, md, io);
+		break;
+	case PI_GUARD_IP:
+		generate(p, PI_GUARD_IP, 8, data, len, md, io);
+		break;
+	case PI_GUARD_CRC64:
+		generate(p, PI_GUARD_CRC64, 16, data, len, md, io);
+		break;
 	}
 }
 
@@ -182,45 +217,47 @@ static inline void report(struct pi_err *errs, unsigned int max, unsigned int *n
 	(*nerr)++;
 }
 
+static inline __attribute__((always_inline)) unsigned int verify(const struct pi_profile *p, enum pi_guard g,
+								 unsigned int tsz, const uint8_t *d, size_t len,
+								 const uint8_t *m, const struct pi_io *io,
+								 struct pi_err *errs, unsigned int max)
+{
+	const struct pi_profile prof = *p;
+	const struct pi_io pio = *io;
+	const unsigned int checks = prof.type == 3 ? pio.checks & ~PI_TAG_REF : pio.checks;
+	size_t n = len / prof.interval;
+	unsigned int nerr = 0;
+
+	for (size_t i = 0; i < n; i++, d += prof.interval, m += prof.md_size) {
+		uint64_t guard, ref, want;
+		uint16_t app;
+
+		get_tuple(m + prof.pi_offset, tsz, &guard, &app, &ref);
+		if (app == PI_APP_ESCAPE && (prof.type != 3 || ref == prof.ref_mask))
+			continue;
+		if ((checks & PI_TAG_GUARD) && (want = guard_of(&prof, g, d, m)) != guard)
+			report(errs, max, &nerr, (uint32_t)i, PI_TAG_GUARD, want, guard);
+		if ((checks & PI_TAG_APP) && ((app ^ pio.app_tag) & pio.app_mask))
+			report(errs, max, &nerr, (uint32_t)i, PI_TAG_APP, pio.app_tag, app);
+		if ((checks & PI_TAG_REF) && ref != (want = (pio.seed + i) & prof.ref_mask))
+			report(errs, max, &nerr, (uint32_t)i, PI_TAG_REF, want, ref);
+	}
+	return nerr;
+}
+
 unsigned int pi_verify(const struct pi_profile *p, const void *data, size_t len,
 		       const void *md, const struct pi_io *io,
 		       struct pi_err *errs, unsigned int max)
 {
-	const uint8_t *d = data, *m = md;
-	size_t n = len / p->interval, i;
-	unsigned int checks = io->checks, nerr = 0;
-
-	if (p->type == 3)
-		checks &= ~PI_TAG_REF;
-	for (i = 0; i < n; i++, d += p->interval, m += p->md_size) {
-		const uint8_t *t = m + p->pi_offset;
-		uint64_t guard, ref, want_ref;
-		uint16_t app;
-
-		if (p->tuple_size == 16) {
-			guard = get_be64(t);
-			app = get_be16(t + 8);
-			ref = get_be48(t + 10);
-		} else {
-			guard = get_be16(t);
-			app = get_be16(t + 2);
-			ref = get_be32(t + 4);
-		}
-		if (app == PI_APP_ESCAPE && (p->type != 3 || ref == p->ref_mask))
-			continue;
-		if (checks & PI_TAG_GUARD) {
-			uint64_t want = pi_guard(p, d, m);
-
-			if (want != guard)
-				report(errs, max, &nerr, i, PI_TAG_GUARD, want, guard);
-		}
-		if ((checks & PI_TAG_APP) && ((app ^ io->app_tag) & io->app_mask))
-			report(errs, max, &nerr, i, PI_TAG_APP, io->app_tag, app);
-		want_ref = (io->seed + i) & p->ref_mask;
-		if ((checks & PI_TAG_REF) && ref != want_ref)
-			report(errs, max, &nerr, i, PI_TAG_REF, want_ref, ref);
+	switch (p->guard) {
+	case PI_GUARD_CRC16:
+		return verify(p, PI_GUARD_CRC16, 8, data, len, md, io, errs, max);
+	case PI_GUARD_IP:
+		return verify(p, PI_GUARD_IP, 8, data, len, md, io, errs, max);
+	case PI_GUARD_CRC64:
+		return verify(p, PI_GUARD_CRC64, 16, data, len, md, io, errs, max);
 	}
-	return nerr;
+	return 0;
 }
 
 const char *pi_tag_name(enum pi_tag tag)

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ns per 4 KiB I/O for PI generation and verification, measured in one run,
+ * side by side with
+ *  (a) isa-l's CRC alone over the same bytes (one call per interval, the
+ *      work the guards need; and one call over the whole 4 KiB, a floor),
+ *  (b) fio's own PI helpers (engines/nvme.c of the pinned fio tree).
+ * Implementations alternate within each repetition; the fastest repetition
+ * of each is reported (the least disturbed by other load; the spread to the
+ * median is printed as the noise), with the ratios.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <isa-l/crc.h>
+#include <isa-l/crc64.h>
+
+#include "fio.h"
+#include "engines/nvme.h"
+
+#include "../engines/pi.h"
+
+#define IO_BYTES 4096
+#define REPS 31
+
+/* fio's nvme.c logs through these; the bench never takes those paths. */
+ssize_t log_err(const char *format, ...)
+{
+	(void)format;
+	return 0;
+}
+
+struct fmt {
+	const char *name;
+	uint32_t interval, md;
+	enum pi_guard guard;
+};
+
+struct ctx {
+	const struct fmt *f;
+	struct pi_profile prof;
+	struct pi_io gen, chk;
+	uint8_t *data, *md;
+	/* fio */
+	struct nvme_data nd;
+	struct fio_file file;
+	struct io_u io_u;
+	struct nvme_pi_data pd;
+	struct nvme_cmd_ext_io_opts opts;
+	struct nvme_uring_cmd cmd;
+};
+
+static volatile uint64_t sink;
+
+static void isal_per_interval(struct ctx *c)
+{
+	uint64_t s = 0;
+
+	for (uint32_t off = 0; off < IO_BYTES; off += c->f->interval)
+		s += c->f->guard == PI_GUARD_CRC64 ? crc64_rocksoft_refl(0, c->data + off, c->f->interval)
+						   : crc16_t10dif(0, c->data + off, c->f->interval);
+	sink += s;
+}
+
+static void isal_whole(struct ctx *c)
+{
+	sink += c->f->guard == PI_GUARD_CRC64 ? crc64_rocksoft_refl(0, c->data, IO_BYTES)
+					      : crc16_t10dif(0, c->data, IO_BYTES);
+}
+
+static void upi_gen(struct ctx *c)
+{
+	pi_generate(&c->prof, c->data, IO_BYTES, c->md, &c->gen);
+}
+
+static void upi_ver(struct ctx *c)
+{
+	sink += pi_verify(&c->prof, c->data, IO_BYTES, c->md, &c->chk, NULL, 0);
+}
+
+static void fio_gen(struct ctx *c)
+{
+	c->io_u.ddir = DDIR_WRITE;
+	fio_nvme_pi_fill(&c->cmd, &c->io_u, &c->opts);
+}
+
+static void fio_ver(struct ctx *c)
+{
+	c->io_u.ddir = DDIR_READ;
+	sink += fio_nvme_pi_verify(&c->nd, &c->io_u);
+}
+
+static void setup(struct ctx *c, const struct fmt *f)
+{
+	char err[128];
+
+	memset(c, 0, sizeof(*c));
+	c->f = f;
+	if (pi_profile_init(&c->prof, f->guard, 1, f->interval, f->md, true, err, sizeof(err))) {
+		fprintf(stderr, "pi_bench: %s\n", err);
+		exit(1);
+	}
+	c->data = aligned_alloc(4096, IO_BYTES);
+	/* Metadata not 4 KiB-aligned to the data: no 4K-aliasing stalls between them. */
+	c->md = (uint8_t *)aligned_alloc(4096, 2 * 4096) + 2048 + 64;
+	for (int i = 0; i < IO_BYTES; i++)
+		c->data[i] = (uint8_t)rand();
+	c->gen = (struct pi_io){ .seed = 1000, .app_tag = 0x1234 };
+	c->chk = (struct pi_io){ .seed = 1000, .app_tag = 0x1234, .app_mask = 0xffff, .checks = PI_TAG_ALL };
+
+	c->nd.lba_size = f->interval;
+	c->nd.lba_shift = (uint32_t)__builtin_ctz(f->interval);
+	c->nd.ms = (uint16_t)f->md;
+	c->nd.pi_size = (uint16_t)c->prof.tuple_size;
+	c->nd.pi_type = NVME_NS_DPS_PI_TYPE1;
+	c->nd.guard_type = f->guard == PI_GUARD_CRC64 ? NVME_NVM_NS_64B_GUARD : NVME_NVM_NS_16B_GUARD;
+	c->nd.pi_loc = 1;
+	c->file.engine_data = &c->nd;
+	c->pd.io_flags = NVME_IO_PRINFO_PRCHK_GUARD | NVME_IO_PRINFO_PRCHK_REF | NVME_IO_PRINFO_PRCHK_APP;
+	c->pd.apptag = 0x1234;
+	c->pd.apptag_mask = 0xffff;
+	c->opts.io_flags = c->pd.io_flags;
+	c->opts.apptag = 0x1234;
+	c->opts.apptag_mask = 0xffff;
+	c->io_u.file = &c->file;
+	c->io_u.xfer_buf = c->data;
+	c->io_u.xfer_buflen = IO_BYTES;
+	c->io_u.mmap_data = c->md;
+	c->io_u.offset = 1000ULL * f->interval;
+	c->io_u.engine_data = &c->pd;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+enum { ISAL_INT, ISAL_WHOLE, UPI_GEN, FIO_GEN, UPI_VER, FIO_VER, NIMPL };
+static void (*const impls[NIMPL])(struct ctx *) = { isal_per_interval, isal_whole, upi_gen, fio_gen,
+						    upi_ver, fio_ver };
+
+int main(int argc, char **argv)
+{
+	static const struct fmt fmts[] = {
+		{ "512+8 CRC16", 512, 8, PI_GUARD_CRC16 },
+		{ "4096+8 CRC16", 4096, 8, PI_GUARD_CRC16 },
+		{ "512+16 CRC64", 512, 16, PI_GUARD_CRC64 },
+		{ "4096+16 CRC64", 4096, 16, PI_GUARD_CRC64 },
+	};
+	long iters = argc > 1 ? atol(argv[1]) : 5000;
+	int only = argc > 2 ? atoi(argv[2]) : -1;	/* one format (for instruction counting) */
+	int bad = 0;
+
+	printf("ns per 4 KiB I/O, fastest of %d repetitions of %ld I/Os, implementations alternating in rotated order\n", REPS, iters);
+	printf("fio's CRC path: %s\n",
+#if defined(CONFIG_LIBISAL) && defined(CONFIG_LIBISAL64)
+	       "isa-l for CRC16 and CRC64 (pinned fio configured with isal and isal CRC64)"
+#elif defined(CONFIG_LIBISAL)
+	       "isa-l for CRC16, byte table for CRC64"
+#else
+	       "byte tables (fio built without isa-l)"
+#endif
+	);
+	printf("%-14s %9s %9s | %9s %9s %6s %6s | %9s %9s %6s %6s | %s\n", "format", "isal/int", "isal/4K",
+	       "gen", "fio gen", "g/isal", "g/fio", "verify", "fio ver", "v/isal", "v/fio", "noise");
+	for (size_t fi = 0; fi < sizeof(fmts) / sizeof(fmts[0]); fi++) {
+		struct ctx c;
+		double t[NIMPL][REPS], med[NIMPL], noise = 0;
+
+		if (only >= 0 && (size_t)only != fi)
+			continue;
+		setup(&c, &fmts[fi]);
+		upi_gen(&c);
+		if (upi_ver(&c), fio_nvme_pi_verify(&c.nd, &c.io_u) ||
+		    pi_verify(&c.prof, c.data, IO_BYTES, c.md, &c.chk, NULL, 0)) {
+			fprintf(stderr, "pi_bench: %s: fio and uring-pi disagree on the tuples\n", fmts[fi].name);
+			return 1;
+		}
+		for (int r = 0; r < REPS; r++)
+			for (int j = 0; j < NIMPL; j++) {
+				int k = (j + r) % NIMPL;	/* rotate: no implementation always follows another */
+				double t0 = now_ns();
+
+				for (long i = 0; i < iters; i++)
+					impls[k](&c);
+				t[k][r] = (now_ns() - t0) / iters;
+			}
+		for (int k = 0; k < NIMPL; k++) {
+			qsort(t[k], REPS, sizeof(double), cmp_double);
+			med[k] = t[k][0];
+			if (t[k][REPS / 2] / t[k][0] - 1 > noise)
+				noise = t[k][REPS / 2] / t[k][0] - 1;
+		}
+		printf("%-14s %9.1f %9.1f | %9.1f %9.1f %6.2f %6.2f | %9.1f %9.1f %6.2f %6.2f | %4.0f%%\n", fmts[fi].name,
+		       med[ISAL_INT], med[ISAL_WHOLE], med[UPI_GEN], med[FIO_GEN], med[UPI_GEN] / med[ISAL_INT],
+		       med[UPI_GEN] / med[FIO_GEN], med[UPI_VER], med[FIO_VER], med[UPI_VER] / med[ISAL_INT],
+		       med[UPI_VER] / med[FIO_VER], noise * 100);
+		bad += med[UPI_GEN] > 1.2 * med[ISAL_INT] || med[UPI_VER] > 1.2 * med[ISAL_INT] ||
+		       med[UPI_GEN] > med[FIO_GEN] || med[UPI_VER] > med[FIO_VER];
+	}
+	printf("goal (gen and verify <= 1.2x isa-l per interval, <= fio): %s\n",
+	       bad ? "MISSED in some format" : "met in every format");
+	return 0;
+}

@@ -28,8 +28,10 @@ config.mk: configure
 deps:
 	ci/deps.sh
 
-$(BUILD)/isal/lib/libisal.a: ci/isal.sh
+ifneq ($(ISAL_PREFIX),)
+$(ISAL_PREFIX)/lib/libisal.a: ci/isal.sh
 	ci/isal.sh
+endif
 
 ifeq ($(FIO_PINNED),yes)
 $(FIO): ci/fio.sh $(ISAL_DEP)

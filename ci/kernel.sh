@@ -136,19 +136,19 @@ build_tree() {
 # The modules the tests need (their dependencies come from modules.dep).
 DISTRO_MODULES="virtio_pci 9pnet_virtio 9p nvme scsi_debug sd_mod t10-pi crc64-rocksoft crc-t10dif crc64 crct10dif_generic"
 
-# pkg_field PACKAGE FIELD: a field of a package from papt's package lists (highest version).
+# distro_pick: the newest generic linux-modules-*-amd64 of trixie-backports in papt's lists,
+# e.g. linux-modules-7.3.4+deb13-amd64 (not -cloud-amd64 or -rt-amd64).
 distro_pick() {
-	# The newest linux-modules-*-amd64 in the lists (plain or compressed), e.g. linux-modules-7.3.4+deb13-amd64.
-	local d=$CACHE/apt/lists f
-	for f in "$d"/*_main_binary-amd64_Packages*; do
-		case $f in *.lz4) lz4cat "$f" ;; *.gz) zcat "$f" ;; *.xz) xzcat "$f" ;; *.zst) zstdcat "$f" ;; *) cat "$f" ;; esac
-	done | grep -oE '^Package: linux-modules-[0-9][^ ]*-amd64$' | cut -d' ' -f2 | sort -uV | tail -n 1
+	local f
+	for f in "$CACHE"/apt/lists/*_dists_trixie-backports_main_binary-amd64_Packages*; do
+		[ -f "$f" ] && /usr/lib/apt/apt-helper cat-file "$f"
+	done | grep -oE '^Package: linux-modules-[0-9][^ -]*-amd64$' | cut -d' ' -f2 | sort -uV | tail -n 1
 }
 
 build_distro() {
 	local pkgdir=$OUT/pkgs root=$OUT/root modpkg abi imgpkg
 	mkdir -p "$OUT"
-	if [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd" ] && newer_than "$OUT/initrd" "$TOP/ci/kernel.sh" && [ -z "${URING_PI_REFRESH:-}" ]; then
+	if [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd" ] && newer_than "$OUT/initrd" "$TOP/ci/kernel.sh" "$TOP/ci/initramfs-init.sh" && [ -z "${URING_PI_REFRESH:-}" ]; then
 		say "distro: $OUT/vmlinuz + initrd are up to date (URING_PI_REFRESH=1 to look for a newer kernel)"
 		return 0
 	fi
@@ -174,12 +174,16 @@ build_distro() {
 		say "distro: $(basename "$deb") sha256 $(sha256sum "$deb" | cut -c1-16)..."
 		dpkg-deb -x "$deb" "$root"
 	done
-	local vmlinuz moddir
-	vmlinuz=$(ls "$root"/boot/vmlinuz-* 2>/dev/null | head -n 1)
-	[ -n "$vmlinuz" ] || die "distro: no /boot/vmlinuz-* in $imgpkg"
-	moddir=$(ls -d "$root"/lib/modules/* "$root"/usr/lib/modules/* 2>/dev/null | head -n 1)
+	local vmlinuz moddir rel
+	# 7.x packages: usr/lib/modules/REL/vmlinuz; older: boot/vmlinuz-REL + lib/modules/REL
+	[ -e "$root/lib" ] || ln -s usr/lib "$root/lib"
+	moddir=$(ls -d "$root"/lib/modules/* 2>/dev/null | head -n 1 || true)
 	[ -n "$moddir" ] || die "distro: no modules directory in $modpkg"
-	depmod -b "$(dirname "$(dirname "$(dirname "$moddir")")")" "$(basename "$moddir")" 2>/dev/null || true
+	rel=$(basename "$moddir")
+	vmlinuz=$(ls "$moddir/vmlinuz" "$root/boot/vmlinuz-$rel" 2>/dev/null | head -n 1 || true)
+	[ -n "$vmlinuz" ] || die "distro: no vmlinuz in $imgpkg"
+	depmod -b "$root" "$rel" 2>/dev/null || die "distro: depmod failed for $rel"
+	[ -s "$moddir/modules.dep" ] || die "distro: depmod wrote no modules.dep"
 	make_initramfs "$moddir"
 	cp "$vmlinuz" "$OUT/vmlinuz"
 	echo "$abi" >"$OUT/release"
@@ -192,22 +196,19 @@ make_initramfs() {
 	local moddir=$1 rel ird=$OUT/initramfs m f list dep
 	rel=$(basename "$moddir")
 	rm -rf "$ird"
-	mkdir -p "$ird"/{bin,dev,proc,sys,host,lib/modules}
+	mkdir -p "$ird"/{bin,dev,proc,sys,host,tmp,lib/modules}
 	cp /bin/busybox "$ird/bin/busybox"
-	file -b /bin/busybox 2>/dev/null | grep -q 'statically linked' || true
 	# module name -> path (modules.dep uses paths relative to moddir; names use - or _ interchangeably)
 	list=$(mktemp)
 	for m in $DISTRO_MODULES; do
 		local pat=${m//[-_]/[-_]}
-		f=$(grep -oE "^([^:]*/)?$pat\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n 1 | tr -d :)
+		f=$(grep -oE "^([^:]*/)?$pat\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n 1 | tr -d : || true)
 		if [ -z "$f" ]; then
-			# built into this kernel?
-			grep -qE "/$pat\.ko" "$moddir/modules.builtin" 2>/dev/null && continue
-			say "distro: module $m not found (neither module nor built in); skipped"
+			say "distro: $m is not a module of this kernel (built in, or gone); skipped"
 			continue
 		fi
 		# dependencies first (modules.dep lists them after the colon, deepest last)
-		dep=$(grep -E "^$f:" "$moddir/modules.dep" | cut -d: -f2)
+		dep=$(grep -E "^$f:" "$moddir/modules.dep" | cut -d: -f2 || true)
 		for d in $(echo $dep | tr ' ' '\n' | tac) "$f"; do
 			grep -qxF "$d" "$list" || echo "$d" >>"$list"
 		done

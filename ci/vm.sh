@@ -1,0 +1,247 @@
+#!/bin/bash
+# ci/vm.sh [-k KERNEL] [-d DEVICES] [-t SECONDS] [-i IMAGEDIR] [--keep-images] [--dmesg FILE]
+#          [-e NAME=VALUE]... [-v] -- COMMAND...
+# Boots a QEMU guest (TCG) whose root is this machine's root, read-only, over virtio-9p,
+# with the PI devices named in DEVICES, runs COMMAND in the guest in the current directory
+# (same path as on the host) and returns COMMAND's stdout, stderr and exit status.
+#   -k KERNEL   stock|mainline|distro|patched (built by ci/kernel.sh) or a path to a bzImage (default: stock)
+#   -d DEVICES  comma-separated device names from the table below (default: none)
+#   -t SECONDS  time limit for the whole guest run, boot included (default: 600); exit 124 when reached
+#   -i IMAGEDIR where disk images and console logs live (default: $BUILD/vm)
+#   --keep-images  reuse existing disk images in IMAGEDIR (created if missing) instead of fresh ones
+#   --dmesg FILE   save the guest's kernel log (taken after COMMAND) to FILE
+#   -e NAME=VALUE  export a variable to COMMAND (repeatable)
+#   -v          copy the guest console to stderr as it runs
+# One argument after -- is a shell script (sh -c 'ARG'); several are a command and its arguments.
+# In the guest: /run/uring-pi/devices has one line "NAME /dev/DEV" per device, and
+# URING_PI_DEV_<NAME, upper case, - as _>=/dev/DEV is exported (e.g. URING_PI_DEV_NVME_512_8_T1);
+# URING_PI_KERNEL is the kernel name; /tmp, /run, /var/tmp, /root and /dev/shm are writable tmpfs.
+# Exit status: COMMAND's; 124 on timeout; 125 when the guest kernel panicked, oopsed or hit a BUG
+# (or stopped before COMMAND finished); 2 on a usage error.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# name -> kind lbs ms pi pil pif (NVMe: one controller + namespace each) or kind guard (scsi_debug)
+device_spec() {
+	case $1 in
+	nvme-512-0) echo "nvme 512 0 0 0 0" ;; # no metadata: a device without integrity
+	nvme-512-8-t1) echo "nvme 512 8 1 0 0" ;;
+	nvme-512-8-t2) echo "nvme 512 8 2 0 0" ;;
+	nvme-512-8-t3) echo "nvme 512 8 3 0 0" ;;
+	nvme-512-16-t1) echo "nvme 512 16 1 0 2" ;;
+	nvme-4k-8-t1) echo "nvme 4096 8 1 0 0" ;;
+	nvme-4k-16-t1) echo "nvme 4096 16 1 0 2" ;;
+	nvme-4k-16-t3) echo "nvme 4096 16 3 0 2" ;;
+	nvme-4k-64-first) echo "nvme 4096 64 1 1 0" ;;
+	nvme-4k-64-last) echo "nvme 4096 64 1 0 0" ;;
+	scsi-dif-crc) echo "scsi 0" ;;
+	scsi-dif-ip) echo "scsi 1" ;;
+	*) return 1 ;;
+	esac
+}
+DEVICE_NAMES="nvme-512-0 nvme-512-8-t1 nvme-512-8-t2 nvme-512-8-t3 nvme-512-16-t1 nvme-4k-8-t1 nvme-4k-16-t1
+nvme-4k-16-t3 nvme-4k-64-first nvme-4k-64-last scsi-dif-crc scsi-dif-ip none"
+DATA_MIB=${URING_PI_DISK_MIB:-256} # data capacity of every device
+
+usage() {
+	sed -n '2,/^set -e/p' "$0" | sed -e '/^set -e/d' -e 's/^# \{0,1\}//' >&2
+	echo "devices: $(echo $DEVICE_NAMES)" >&2
+	exit 2
+}
+
+kernel=stock devices=none limit=600 imagedir= keep=0 dmesg_to= verbose=0
+extra_env=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-k) kernel=${2:?}; shift 2 ;;
+	-d) devices=${2:?}; shift 2 ;;
+	-t) limit=${2:?}; shift 2 ;;
+	-i) imagedir=${2:?}; shift 2 ;;
+	-e) extra_env+=("${2:?}"); shift 2 ;;
+	-v) verbose=1; shift ;;
+	--keep-images) keep=1; shift ;;
+	--dmesg) dmesg_to=${2:?}; shift 2 ;;
+	--) shift; break ;;
+	-h | --help) usage ;;
+	*) echo "uring-pi: unknown option $1" >&2; usage ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "uring-pi: no command given after --" >&2; usage; }
+[[ $limit =~ ^[0-9]+$ ]] && [ "$limit" -gt 0 ] || die "-t wants a number of seconds, not '$limit'"
+for e in "${extra_env[@]}"; do
+	[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "-e wants NAME=VALUE, not '$e'"
+done
+
+# ---- kernel ----
+initrd=
+case $kernel in
+stock | mainline | patched)
+	bz=$BUILD/kernels/$kernel/bzImage
+	[ -f "$bz" ] || die "no $kernel kernel at $bz; build it with: ci/kernel.sh $kernel"
+	;;
+distro)
+	bz=$BUILD/kernels/distro/vmlinuz initrd=$BUILD/kernels/distro/initrd
+	[ -f "$bz" ] && [ -f "$initrd" ] || die "no distro kernel in $BUILD/kernels/distro; fetch it with: ci/kernel.sh distro"
+	;;
+*)
+	bz=$kernel
+	[ -f "$bz" ] || die "-k: '$kernel' is neither stock|mainline|distro|patched nor a kernel image file"
+	bz=$(cd "$(dirname "$bz")" && pwd)/$(basename "$bz")
+	kernel=custom
+	;;
+esac
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run ci/deps-vm.sh"
+[ -x /bin/busybox ] || die "/bin/busybox is missing (the guest init uses it); run ci/deps-vm.sh"
+
+# ---- devices ----
+imagedir=${imagedir:-$BUILD/vm}
+mkdir -p "$imagedir/logs"
+imagedir=$(cd "$imagedir" && pwd)
+exec 8>"$imagedir/.lock"
+flock -n 8 || { say "another ci/vm.sh uses $imagedir; waiting"; flock 8; }
+
+qdev=() want= scsi_guard= n=0
+IFS=, read -r -a devlist <<<"$devices"
+for d in "${devlist[@]}"; do
+	[ -n "$d" ] && [ "$d" != none ] || continue
+	spec=$(device_spec "$d") || die "unknown device '$d'; known: $(echo $DEVICE_NAMES)"
+	case " $want " in *" $d:"*) die "device $d given twice" ;; esac
+	read -r kind lbs ms pi pil pif <<<"$spec"
+	if [ "$kind" = scsi ]; then
+		[ -z "$scsi_guard" ] || die "only one scsi-* device per guest (scsi_debug's DIF settings are global)"
+		scsi_guard=$lbs
+		want+=" $d:scsi"
+		continue
+	fi
+	img=$imagedir/$d.img
+	blocks=$((DATA_MIB * 1024 * 1024 / lbs))
+	size=$((blocks * (lbs + ms)))
+	if [ $keep = 1 ] && [ -f "$img" ]; then
+		[ "$(stat -c %s "$img")" = "$size" ] || die "$img has the wrong size for $d (want $size bytes); remove it"
+	else
+		rm -f "$img"
+		truncate -s "$size" "$img"
+	fi
+	qdev+=(-drive "file=$img,if=none,id=d$n,format=raw,cache=writeback"
+		-device "nvme,serial=$d,id=nvme$n"
+		-device "nvme-ns,drive=d$n,bus=nvme$n,nsid=1,logical_block_size=$lbs,physical_block_size=$lbs,ms=$ms,mset=0,pi=$pi,pil=$pil,pif=$pif")
+	want+=" $d:nvme"
+	n=$((n + 1))
+done
+
+# ---- the run directory shared with the guest ----
+run=$(mktemp -d "$imagedir/run.XXXXXX")
+log=$imagedir/logs/console-$(date +%Y%m%d-%H%M%S)-$$.log
+qpid=
+cleanup() {
+	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
+	rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# keep the 50 newest console logs
+{ ls -1t "$imagedir"/logs/console-*.log 2>/dev/null || true; } | tail -n +50 | xargs -r rm -f
+
+q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+if [ $# -eq 1 ]; then
+	printf '%s\n' "$1" >"$run/cmd"
+else
+	for a in "$@"; do printf '%s ' "$(q "$a")"; done >"$run/cmd"
+	echo >>"$run/cmd"
+fi
+{
+	echo "URING_PI_CWD=$(q "$PWD")"
+	echo "URING_PI_KERNEL=$(q "$kernel")"
+	echo "URING_PI_WANT=$(q "${want# }")"
+	for e in "${extra_env[@]}"; do echo "export ${e%%=*}=$(q "${e#*=}")"; done
+} >"$run/config"
+
+append="console=ttyS0 edd=off panic=-1 oops=panic printk.devkmsg=on"
+if [ -n "$scsi_guard" ]; then
+	append+=" scsi_debug.dif=1 scsi_debug.dix=1 scsi_debug.guard=$scsi_guard scsi_debug.dev_size_mb=$DATA_MIB"
+	append+=" scsi_debug.num_parts=0 scsi_debug.delay=0"
+else
+	append+=" scsi_debug.add_host=0"
+fi
+if [ -n "$initrd" ]; then
+	append+=" init=$TOP/ci/guest-init.sh" # the initramfs mounts the 9p root and switches to it
+else
+	append+=" root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
+	append+=" init=$TOP/ci/guest-init.sh"
+fi
+mem=1G
+[ -z "$scsi_guard" ] || mem=$((1024 + 2 * DATA_MIB))M # scsi_debug keeps its disk in guest RAM
+
+qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc,accel=tcg -cpu "${URING_PI_QEMU_CPU:-max}"
+	-smp 2 -m "$mem" -display none -monitor none -no-reboot
+	-chardev "file,id=con0,path=$log" -serial chardev:con0
+	-kernel "$bz" -append "$append"
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$run,mount_tag=uringpi,security_model=none,multidevs=remap"
+	"${qdev[@]}")
+[ -z "$initrd" ] || qemu+=(-initrd "$initrd")
+
+PANIC_RE='Kernel panic|Oops[:]|BUG[:]|kernel BUG at|general protection fault|Unable to handle kernel|Attempted to kill init'
+
+# boot: runs QEMU once; sets result to ok|timeout|crashed (QEMU stopped without a status)
+boot() {
+	rm -f "$run"/{started,stdout,stderr,status,dmesg}
+	: >"$log"
+	"${qemu[@]}" >"$run/qemu.out" 2>&1 &
+	qpid=$!
+	local tailpid= t0=$SECONDS
+	if [ $verbose = 1 ]; then
+		tail -n +1 -f "$log" --pid=$qpid >&2 &
+		tailpid=$!
+	fi
+	result=
+	while kill -0 $qpid 2>/dev/null; do
+		if [ $((SECONDS - t0)) -ge "$limit" ]; then
+			kill $qpid 2>/dev/null
+			result=timeout
+			break
+		fi
+		sleep 0.2
+	done
+	wait $qpid 2>/dev/null && qst=0 || qst=$?
+	qpid=
+	[ -z "$tailpid" ] || { kill $tailpid 2>/dev/null; wait $tailpid 2>/dev/null || true; }
+	booted_in=$((SECONDS - t0))
+	if [ -z "$result" ]; then
+		[ -f "$run/status" ] && result=ok || result=crashed
+	fi
+}
+
+boot
+if [ "$result" != ok ] && ! [ -f "$run/started" ]; then
+	say "guest did not reach the command ($result, log: $log); retrying the boot once"
+	mv "$log" "${log%.log}-try1.log"
+	boot
+fi
+
+# The console log gets the command's output too, after the kernel's lines.
+{
+	echo "---- uring-pi: $kernel kernel, devices: ${devices}, result: $result after ${booted_in}s ----"
+	[ ! -s "$run/qemu.out" ] || { echo "---- qemu ----"; cat "$run/qemu.out"; }
+	for f in stdout stderr; do [ ! -f "$run/$f" ] || { echo "---- command $f ----"; cat "$run/$f"; }; done
+} >>"$log"
+[ ! -f "$run/stdout" ] || cat "$run/stdout"
+[ ! -f "$run/stderr" ] || cat "$run/stderr" >&2
+[ -z "$dmesg_to" ] || { [ -f "$run/dmesg" ] && cp "$run/dmesg" "$dmesg_to" || sed -n '1,/@@URING-PI-END@@/p' "$log" >"$dmesg_to"; }
+
+if [ "$result" = timeout ]; then
+	echo "uring-pi: guest timed out after $limit s (log: $log)" >&2
+	exit 124
+fi
+if grep -qE "$PANIC_RE" "$log"; then
+	echo "uring-pi: guest kernel panicked (log: $log)" >&2
+	grep -m 3 -E "$PANIC_RE" "$log" | sed 's/^/uring-pi:   /' >&2
+	exit 125
+fi
+if [ "$result" != ok ]; then
+	[ ! -s "$run/qemu.out" ] || sed 's/^/uring-pi: qemu: /' "$run/qemu.out" >&2
+	grep -h 'uring-pi-guest:' "$log" | tail -n 3 | sed 's/^/uring-pi: /' >&2 || true
+	echo "uring-pi: guest stopped before the command finished (log: $log)" >&2
+	exit 125
+fi
+exit "$(cat "$run/status")"

@@ -172,7 +172,7 @@ fi
 mem=1G
 [ -z "$scsi_guard" ] || mem=$((1024 + 2 * DATA_MIB))M # scsi_debug keeps its disk in guest RAM
 
-qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc,accel=tcg -cpu "${URING_PI_QEMU_CPU:-max}"
+qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc -accel "${URING_PI_QEMU_ACCEL:-tcg}" -cpu "${URING_PI_QEMU_CPU:-max}"
 	-smp 2 -m "$mem" -display none -monitor none -no-reboot
 	-chardev "file,id=con0,path=$log" -serial chardev:con0
 	-kernel "$bz" -append "$append"
@@ -181,6 +181,8 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc,accel=tcg -cpu 
 	"${qdev[@]}")
 [ -z "$initrd" ] || qemu+=(-initrd "$initrd")
 
+# A boot that has not started COMMAND after this long is taken as hung (and retried once).
+BOOT_LIMIT=${URING_PI_BOOT_LIMIT:-180}
 PANIC_RE='Kernel panic|Oops[:]|BUG[:]|kernel BUG at|general protection fault|Unable to handle kernel|Attempted to kill init'
 
 # boot: runs QEMU once; sets result to ok|timeout|crashed (QEMU stopped without a status)
@@ -196,7 +198,8 @@ boot() {
 	fi
 	result=
 	while kill -0 $qpid 2>/dev/null; do
-		if [ $((SECONDS - t0)) -ge "$limit" ]; then
+		if [ $((SECONDS - t0)) -ge "$limit" ] ||
+			{ [ $((SECONDS - t0)) -ge "$BOOT_LIMIT" ] && ! [ -f "$run/started" ]; }; then
 			kill $qpid 2>/dev/null
 			result=timeout
 			break
@@ -230,6 +233,7 @@ fi
 [ -z "$dmesg_to" ] || { [ -f "$run/dmesg" ] && cp "$run/dmesg" "$dmesg_to" || sed -n '1,/@@URING-PI-END@@/p' "$log" >"$dmesg_to"; }
 
 if [ "$result" = timeout ]; then
+	[ -f "$run/started" ] || [ "$booted_in" -ge "$limit" ] || limit=$booted_in # the boot hung
 	echo "uring-pi: guest timed out after $limit s (log: $log)" >&2
 	exit 124
 fi

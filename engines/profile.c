@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nvme_ioctl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -107,12 +108,37 @@ static int from_ioctl(int fd, const char *name, struct upi_dev *dev, char *err, 
 	return 0;
 }
 
+/*
+ * Where the PI tuple sits in metadata larger than the tuple, for an NVMe
+ * namespace: DPS bit 3 of Identify Namespace ("PI first"). 1 first, 0 last,
+ * -1 unknown (not NVMe, or the command failed).
+ */
+static int nvme_pi_first(int fd)
+{
+	uint8_t id[4096];
+	struct nvme_admin_cmd cmd = {
+		.opcode = 0x06,			/* Identify */
+		.addr = (uint64_t)(uintptr_t)id,
+		.data_len = sizeof(id),
+		.cdw10 = 0,			/* CNS 0: namespace */
+	};
+	int nsid = ioctl(fd, NVME_IOCTL_ID);
+
+	if (nsid <= 0)
+		return -1;
+	cmd.nsid = (uint32_t)nsid;
+	if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd))
+		return -1;
+	return (id[29] & 0x08) != 0;		/* DPS */
+}
+
 int upi_dev_discover(int fd, const char *name, struct upi_dev *dev, char *err, size_t errlen)
 {
 	struct stat st;
 	enum pi_guard guard;
 	long interval, md;
 	int type, r;
+	bool first;
 
 	memset(dev, 0, sizeof(*dev));
 	if (fstat(fd, &st) || !S_ISBLK(st.st_mode)) {
@@ -145,9 +171,20 @@ int upi_dev_discover(int fd, const char *name, struct upi_dev *dev, char *err, s
 		snprintf(err, errlen, "%s: cannot read integrity/protection_interval_bytes", name);
 		return -1;
 	}
-	/* sysfs does not say where the tuple sits in larger metadata: Linux's default is last. */
-	if (pi_profile_init(&dev->prof, guard, type, (uint32_t)interval, (uint32_t)md, false, err, errlen))
+	/* sysfs does not say where the tuple sits in larger metadata: NVMe Identify does. */
+	first = false;
+	if (md > (guard == PI_GUARD_CRC64 ? 16 : 8)) {
+		int r = nvme_pi_first(fd);
+
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %ld bytes of metadata per interval, and neither FS_IOC_GETLBMD_CAP "
+				 "(Linux >= 6.17) nor NVMe Identify tells where the PI tuple is in them", name, md);
+			return -1;
+		}
+		first = r;
+	}
+	if (pi_profile_init(&dev->prof, guard, type, (uint32_t)interval, (uint32_t)md, first, err, errlen))
 		return -1;
-	dev->source = "sysfs";
+	dev->source = md > (guard == PI_GUARD_CRC64 ? 16 : 8) ? "sysfs, NVMe Identify" : "sysfs";
 	return 0;
 }

@@ -367,7 +367,7 @@ static void fio_uring_pi_cleanup(struct thread_data *td)
 
 	if (!ld)
 		return;
-	if (ld->pi)
+	if (ld->pi && ld->abi != UPI_ABI_NONE)
 		log_info("uring_pi: PI summary: %llu intervals generated, %llu checked, %llu errors "
 			 "(engine %llu, device %llu I/Os), injected %llu: %llu rejected, %llu silent\n",
 			 (unsigned long long)ld->st.generated, (unsigned long long)ld->st.checked,
@@ -572,7 +572,15 @@ static int upi_setup_pi_file(struct thread_data *td, struct fio_file *f)
 	if (o->apptag_mask != 0xffff)
 		checks &= ~PI_TAG_APP;
 	ld->dev_checks = (unsigned int)checks;
-	return upi_choose_abi(td, f, prof);
+	if (upi_choose_abi(td, f, prof))
+		return 1;
+	log_info("uring_pi: %s: %s, %u+%u, %u-byte tuple %s (%s), pi_abi=%s, device checks %s%s%s, "
+		 "engine checks %s%s%s\n", f->file_name, uf->dev.format, prof->interval, prof->md_size,
+		 prof->tuple_size, prof->md_size == prof->tuple_size ? "alone" : prof->pi_offset ? "last" : "first", uf->dev.source, abi_name(ld->abi),
+		 checks & PI_TAG_GUARD ? "G" : "-", checks & PI_TAG_REF ? "R" : "-", checks & PI_TAG_APP ? "A" : "-",
+		 ld->host_checks & PI_TAG_GUARD ? "G" : "-", ld->host_checks & PI_TAG_REF ? "R" : "-",
+		 ld->host_checks & PI_TAG_APP ? "A" : "-");
+	return 0;
 }
 
 static int upi_open(struct thread_data *td, struct fio_file *f)

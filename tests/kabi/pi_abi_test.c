@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel's io_uring PI interfaces, case by case, on a real PI device:
+ * every case gets its exact errno, or correct data and tags.
+ *
+ *   pi_abi_test [-a sqe128|attr] [-e] DEVICE
+ *
+ * -a picks the ABIs to test (default both); -e expects the ABI to be
+ * unknown to the kernel (stock 6.12, mainline for sqe128): then the only
+ * check is that a descriptor is never honoured silently.
+ * Prints "ok"/"FAIL" lines and "N passed, N failed".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "../../engines/pi.h"
+#include "../../engines/profile.h"
+#include "../../engines/sqe.h"
+
+static unsigned int npass, nfail;
+static const char *abi_name;
+
+#define CHECK(cond, ...)                                                    \
+	do {                                                                \
+		if (cond) {                                                 \
+			npass++;                                            \
+		} else {                                                    \
+			nfail++;                                            \
+			printf("FAIL [%s] ", abi_name);                     \
+		}                                                           \
+		if (!(cond) || getenv("VERBOSE")) {                         \
+			if (cond)                                           \
+				printf("ok   [%s] ", abi_name);             \
+			printf(__VA_ARGS__);                                \
+			printf("\n");                                       \
+		}                                                           \
+	} while (0)
+
+/* What a case does to the SQE after the descriptor is encoded. */
+enum mutation {
+	M_NONE,
+	M_EXT_RSVD,		/* a reserved byte of the second half */
+	M_EXT_PAD,		/* the u16 after meta_type */
+	M_META_BIT,		/* an unknown meta_type bit */
+	M_ATTR_BIT,		/* an unknown attribute bit */
+	M_ATTR_PTR,		/* attr_ptr to an unmapped page */
+	M_BOTH,			/* meta_type and attributes together */
+};
+
+struct dev {
+	const char *path;
+	int fd, fd_buffered;
+	struct upi_dev d;
+	uint64_t size;
+};
+
+static struct dev dev;
+static enum upi_abi abi;
+static void *bad_page;		/* mapped PROT_NONE */
+
+/* Submit one read/write (or readv/writev) with a PI descriptor; return cqe->res. */
+static int rw(struct io_uring *ring, int fd, int op, void *buf, size_t len, uint64_t off,
+	      const struct upi_pi_desc *desc, enum mutation m)
+{
+	static struct upi_pi_desc attr;	/* stays valid until the kernel read it */
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	struct iovec iov = { buf, len };
+	uint8_t *b = (uint8_t *)sqe;
+	int res;
+
+	switch (op) {
+	case IORING_OP_READV:
+		io_uring_prep_readv(sqe, fd, &iov, 1, off);
+		break;
+	case IORING_OP_WRITEV:
+		io_uring_prep_writev(sqe, fd, &iov, 1, off);
+		break;
+	default:
+		io_uring_prep_rw(op, sqe, fd, buf, len, off);
+	}
+	if (ring->flags & IORING_SETUP_SQE128)
+		memset(b + 64, 0, 64);
+	if (desc) {
+		attr = *desc;
+		if (abi == UPI_ABI_SQE128)
+			upi_sqe_set_pi_ext(sqe, desc);
+		else
+			upi_sqe_set_pi_attr(sqe, &attr);
+	}
+	switch (m) {
+	case M_NONE:
+		break;
+	case M_EXT_RSVD:
+		b[64 + 17] = 1;
+		break;
+	case M_EXT_PAD:
+		b[46] = 1;
+		break;
+	case M_META_BIT:
+		b[44] |= 2;
+		break;
+	case M_ATTR_BIT:
+		b[56] |= 2;
+		break;
+	case M_ATTR_PTR: {
+		uint64_t p = (uint64_t)(uintptr_t)bad_page;
+
+		memcpy(b + 48, &p, 8);
+		break;
+	}
+	case M_BOTH: {
+		uint64_t mask = 1;
+
+		b[44] = 1;
+		memcpy(b + 56, &mask, 8);
+		break;
+	}
+	}
+	io_uring_submit(ring);
+	if (io_uring_wait_cqe(ring, &cqe))
+		return -9999;
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+static int ring_init(struct io_uring *ring, unsigned int entries, bool sqe128)
+{
+	int ret = io_uring_queue_init(entries, ring, sqe128 ? IORING_SETUP_SQE128 : 0);
+
+	if (ret) {
+		fprintf(stderr, "pi_abi_test: io_uring_queue_init: %s\n", strerror(-ret));
+		exit(2);
+	}
+	return 0;
+}
+
+static const struct pi_profile *prof(void)
+{
+	return &dev.d.prof;
+}
+
+/* An I/O of n intervals at interval index lba, its data and metadata buffers. */
+struct io {
+	uint8_t *data, *md, *md_alloc;
+	size_t len, md_len;
+	uint64_t off, seed;
+	struct upi_pi_desc desc;
+	struct pi_io pio;
+};
+
+static void io_make(struct io *io, size_t n, uint64_t lba, size_t md_misalign, uint64_t seed, unsigned int checks)
+{
+	const struct pi_profile *p = prof();
+
+	io->len = n * p->interval;
+	io->md_len = pi_md_len(p, io->len);
+	io->off = lba * p->interval;
+	io->seed = seed;
+	if (posix_memalign((void **)&io->data, 4096, io->len) ||
+	    posix_memalign((void **)&io->md_alloc, 4096, io->md_len + 2 * 4096))
+		exit(2);
+	io->md = io->md_alloc + md_misalign;
+	for (size_t i = 0; i < io->len; i++)
+		io->data[i] = (uint8_t)(rand() >> 7);
+	for (size_t i = 0; i < io->md_len; i++)
+		io->md[i] = (uint8_t)(rand() >> 7);
+	io->pio = (struct pi_io){ .seed = seed, .app_tag = 0x4242, .app_mask = 0xffff, .checks = PI_TAG_ALL };
+	io->desc = (struct upi_pi_desc){
+		.flags = (uint16_t)checks, .app_tag = 0x4242, .len = (uint32_t)io->md_len,
+		.addr = (uint64_t)(uintptr_t)io->md, .seed = seed,
+	};
+}
+
+static void io_free(struct io *io)
+{
+	free(io->data);
+	free(io->md_alloc);
+}
+
+/* Write io with fresh PI; read it back into new buffers; compare data and check every tuple. */
+static void roundtrip(struct io_uring *ring, const char *name, size_t n, uint64_t lba, size_t misalign,
+		      uint64_t seed, int wop, int rop)
+{
+	const unsigned int chk = UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG | UPI_INTEGRITY_CHK_APPTAG;
+	struct io w, r;
+	unsigned int bad;
+	int res;
+
+	io_make(&w, n, lba, misalign, seed, chk);
+	pi_generate(prof(), w.data, w.len, w.md, &w.pio);
+	res = rw(ring, dev.fd, wop, w.data, w.len, w.off, &w.desc, M_NONE);
+	CHECK(res == (int)w.len, "%s: write returns %zu: %d (%s)", name, w.len, res, res < 0 ? strerror(-res) : "");
+	io_make(&r, n, lba, misalign, seed, chk);
+	res = rw(ring, dev.fd, rop, r.data, r.len, r.off, &r.desc, M_NONE);
+	CHECK(res == (int)r.len, "%s: read returns %zu: %d (%s)", name, r.len, res, res < 0 ? strerror(-res) : "");
+	CHECK(!memcmp(w.data, r.data, w.len), "%s: data read back equals data written", name);
+	bad = pi_verify(prof(), r.data, r.len, r.md, &r.pio, NULL, 0);
+	CHECK(bad == 0, "%s: every tuple read back is right (%u bad)", name, bad);
+	io_free(&w);
+	io_free(&r);
+}
+
+/* One I/O that must fail with exactly errno e. */
+static void expect_errno(struct io_uring *ring, const char *name, int fd, int op, int e, enum mutation m,
+			 void (*tweak)(struct io *))
+{
+	struct io io;
+	int res;
+
+	io_make(&io, 2, 64, 0, 64, UPI_INTEGRITY_CHK_GUARD);
+	pi_generate(prof(), io.data, io.len, io.md, &io.pio);
+	if (tweak)
+		tweak(&io);
+	res = rw(ring, fd, op, io.data, io.len, io.off, &io.desc, m);
+	CHECK(res == -e, "%s: %s, got %d (%s)", name, strerror(e), res, res < 0 ? strerror(-res) : "success");
+	io_free(&io);
+}
+
+static void t_short(struct io *io) { io->desc.len -= prof()->md_size; }
+static void t_zero(struct io *io) { io->desc.len = 0; }
+static void t_rsvd(struct io *io) { io->desc.rsvd = 1; }
+static void t_flags(struct io *io) { io->desc.flags = 1 << 3; }
+static void t_kernel_addr(struct io *io) { io->desc.addr = 0xffff888000000000ULL; }
+static void t_unmapped(struct io *io) { io->desc.addr = (uint64_t)(uintptr_t)bad_page; }
+static void t_bad_guard(struct io *io) { io->md[prof()->pi_offset] ^= 1; }
+static void t_bad_apptag(struct io *io)
+{
+	io->desc.flags = UPI_INTEGRITY_CHK_APPTAG;
+	io->desc.app_tag ^= 0x10;
+}
+
+/* Tags of a read with and without the checks the write's PI deserves. */
+static void test_checks(struct io_uring *ring)
+{
+	struct io io;
+	int res;
+
+	expect_errno(ring, "write with a wrong guard, guard checked", dev.fd, IORING_OP_WRITE, EILSEQ, M_NONE,
+		     t_bad_guard);
+	io_make(&io, 2, 64, 0, 64, 0);
+	pi_generate(prof(), io.data, io.len, io.md, &io.pio);
+	io.md[prof()->pi_offset] ^= 1;
+	res = rw(ring, dev.fd, IORING_OP_WRITE, io.data, io.len, io.off, &io.desc, M_NONE);
+	CHECK(res == (int)io.len, "write with a wrong guard, nothing checked, succeeds: %d", res);
+	io_free(&io);
+	roundtrip(ring, "write then read, all checks", 2, 64, 0, 64, IORING_OP_WRITE, IORING_OP_READ);
+	expect_errno(ring, "read expecting another app tag, app tag checked", dev.fd, IORING_OP_READ, EILSEQ,
+		     M_NONE, t_bad_apptag);
+}
+
+static void test_abi(void)
+{
+	struct io_uring ring, ring64;
+
+	ring_init(&ring, 64, abi == UPI_ABI_SQE128);
+	if (abi == UPI_ABI_ATTR && !(ring.features & UPI_FEAT_RW_ATTR))
+		CHECK(0, "ring advertises IORING_FEAT_RW_ATTR");
+
+	test_checks(&ring);
+
+	expect_errno(&ring, "metadata one tuple short", dev.fd, IORING_OP_WRITE, EINVAL, M_NONE, t_short);
+	expect_errno(&ring, "metadata length 0", dev.fd, IORING_OP_WRITE, EINVAL, M_NONE, t_zero);
+	expect_errno(&ring, "descriptor rsvd non-zero", dev.fd, IORING_OP_WRITE, EINVAL, M_NONE, t_rsvd);
+	expect_errno(&ring, "unknown check flag", dev.fd, IORING_OP_READ, EINVAL, M_NONE, t_flags);
+	expect_errno(&ring, "metadata address in the kernel half", dev.fd, IORING_OP_READ, EFAULT, M_NONE,
+		     t_kernel_addr);
+	expect_errno(&ring, "metadata buffer unmapped", dev.fd, IORING_OP_WRITE, EIO, M_NONE, t_unmapped);
+	expect_errno(&ring, "buffered fd", dev.fd_buffered, IORING_OP_WRITE, EOPNOTSUPP, M_NONE, NULL);
+	expect_errno(&ring, "meta_type and attributes together", dev.fd, IORING_OP_WRITE, EINVAL, M_BOTH, NULL);
+	if (abi == UPI_ABI_SQE128) {
+		expect_errno(&ring, "reserved byte of the SQE's second half", dev.fd, IORING_OP_WRITE, EINVAL,
+			     M_EXT_RSVD, NULL);
+		expect_errno(&ring, "u16 after meta_type", dev.fd, IORING_OP_WRITE, EINVAL, M_EXT_PAD, NULL);
+		expect_errno(&ring, "unknown meta_type bit", dev.fd, IORING_OP_WRITE, EINVAL, M_META_BIT, NULL);
+		expect_errno(&ring, "WRITEV with the extended SQE", dev.fd, IORING_OP_WRITEV, EOPNOTSUPP, M_NONE,
+			     NULL);
+		expect_errno(&ring, "READV with the extended SQE", dev.fd, IORING_OP_READV, EOPNOTSUPP, M_NONE,
+			     NULL);
+		ring_init(&ring64, 8, false);
+		expect_errno(&ring64, "meta_type on a ring without SQE128", dev.fd, IORING_OP_WRITE, EINVAL,
+			     M_NONE, NULL);
+		io_uring_queue_exit(&ring64);
+	} else {
+		expect_errno(&ring, "unknown attribute bit", dev.fd, IORING_OP_WRITE, EINVAL, M_ATTR_BIT, NULL);
+		expect_errno(&ring, "attr_ptr unmapped", dev.fd, IORING_OP_WRITE, EFAULT, M_ATTR_PTR, NULL);
+		roundtrip(&ring, "WRITEV/READV with attributes", 4, 128, 0, 128, IORING_OP_WRITEV,
+			  IORING_OP_READV);
+	}
+
+	/* Alignment and size: unaligned, page-crossing, multi-bio (> 1 MiB). */
+	roundtrip(&ring, "metadata buffer at an odd address", 8, 256, 3, 256, IORING_OP_WRITE, IORING_OP_READ);
+	roundtrip(&ring, "metadata buffer crossing a page", 64, 512, 4096 - prof()->md_size * 2 - 4, 512,
+		  IORING_OP_WRITE, IORING_OP_READ);
+	roundtrip(&ring, "3 MiB I/O, metadata at an odd address", 3 * 1048576 / prof()->interval, 8192, 3, 8192,
+		  IORING_OP_WRITE, IORING_OP_READ);
+	roundtrip(&ring, "3 MiB I/O, metadata 4-byte aligned, not page aligned", 3 * 1048576 / prof()->interval,
+		  8192, 4, 8192, IORING_OP_WRITE, IORING_OP_READ);
+	/* A seed far from the LBA, wider than 32 bits where the tuple has room (Type 1 remaps it). */
+	roundtrip(&ring, "seed unrelated to the LBA", 16, 4096, 0,
+		  prof()->tuple_size == 16 ? 0x0000a5a500001000ULL : 0x7f001000ULL, IORING_OP_WRITE,
+		  IORING_OP_READ);
+	io_uring_queue_exit(&ring);
+}
+
+/*
+ * Many writes at once on a queue of depth 2 (nvme.io_queue_depth=2): the
+ * block layer turns most NOWAIT submissions back with -EAGAIN and io_uring
+ * reissues them. Every reissued write must keep its seed: a seed wider than
+ * 32 bits on a 16-byte format fails the device's ref tag check otherwise.
+ */
+static void test_retry(void)
+{
+	enum { N = 48, NINT = 8 };
+	struct io_uring ring;
+	struct io w[N];
+	uint64_t base = prof()->tuple_size == 16 ? 0x0000c0de00000000ULL : 0xc0de0000ULL;
+	int ok = 0;
+
+	ring_init(&ring, N, abi == UPI_ABI_SQE128);
+	for (int i = 0; i < N; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		uint64_t lba = 16384 + (uint64_t)i * NINT;
+
+		io_make(&w[i], NINT, lba, 0, base + lba,
+			UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG | UPI_INTEGRITY_CHK_APPTAG);
+		pi_generate(prof(), w[i].data, w[i].len, w[i].md, &w[i].pio);
+		io_uring_prep_write(sqe, dev.fd, w[i].data, (unsigned int)w[i].len, w[i].off);
+		if (abi == UPI_ABI_SQE128) {
+			memset((uint8_t *)sqe + 64, 0, 64);
+			upi_sqe_set_pi_ext(sqe, &w[i].desc);
+		} else {
+			upi_sqe_set_pi_attr(sqe, &w[i].desc);
+		}
+	}
+	io_uring_submit(&ring);
+	for (int i = 0; i < N; i++) {
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe(&ring, &cqe))
+			break;
+		ok += cqe->res == (int)(NINT * prof()->interval);
+		if (cqe->res < 0)
+			printf("     write failed: %s\n", strerror(-cqe->res));
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	CHECK(ok == N, "%d concurrent writes on a depth-2 queue (reissued after -EAGAIN) keep their seed: %d ok",
+	      N, ok);
+	for (int i = 0; i < N; i++) {
+		struct io r;
+
+		io_make(&r, NINT, w[i].off / prof()->interval, 0, w[i].seed, UPI_INTEGRITY_CHK_ALL);
+		if (rw(&ring, dev.fd, IORING_OP_READ, r.data, r.len, r.off, &r.desc, M_NONE) != (int)r.len ||
+		    memcmp(r.data, w[i].data, r.len) || pi_verify(prof(), r.data, r.len, r.md, &r.pio, NULL, 0))
+			ok--;
+		io_free(&r);
+		io_free(&w[i]);
+	}
+	CHECK(ok == N, "and read back with their data and tags");
+	io_uring_queue_exit(&ring);
+}
+
+/* A kernel that does not know the ABI must never be seen to honour it. */
+static void test_unknown(void)
+{
+	struct io_uring ring;
+	struct io io;
+	int res;
+
+	ring_init(&ring, 8, abi == UPI_ABI_SQE128);
+	io_make(&io, 2, 64, 0, 64, UPI_INTEGRITY_CHK_GUARD);
+	memset(io.md, 0xa5, io.md_len);
+	res = rw(&ring, dev.fd, IORING_OP_READ, io.data, io.len, io.off, &io.desc, M_NONE);
+	for (size_t i = 0; i < io.md_len; i++)
+		if (io.md[i] != 0xa5)
+			res = -10000;
+	CHECK(res == (int)io.len || res == -EINVAL,
+	      "kernel without this ABI: the metadata buffer is left alone (%d)", res);
+	if (abi == UPI_ABI_ATTR)
+		CHECK(!(ring.features & UPI_FEAT_RW_ATTR), "kernel without this ABI: no IORING_FEAT_RW_ATTR");
+	io_free(&io);
+	io_uring_queue_exit(&ring);
+}
+
+int main(int argc, char **argv)
+{
+	int expect_unknown = 0, opt, which = 3;
+	char err[256];
+
+	while ((opt = getopt(argc, argv, "a:e")) != -1) {
+		if (opt == 'a')
+			which = !strcmp(optarg, "sqe128") ? 1 : !strcmp(optarg, "attr") ? 2 : 0;
+		else if (opt == 'e')
+			expect_unknown = 1;
+	}
+	if (optind != argc - 1 || !which) {
+		fprintf(stderr, "usage: pi_abi_test [-a sqe128|attr] [-e] DEVICE\n");
+		return 2;
+	}
+	dev.path = argv[optind];
+	dev.fd = open(dev.path, O_RDWR | O_DIRECT);
+	dev.fd_buffered = open(dev.path, O_RDWR);
+	if (dev.fd < 0 || dev.fd_buffered < 0) {
+		fprintf(stderr, "pi_abi_test: %s: %s\n", dev.path, strerror(errno));
+		return 2;
+	}
+	if (upi_dev_discover(dev.fd, dev.path, &dev.d, err, sizeof(err))) {
+		fprintf(stderr, "pi_abi_test: %s\n", err);
+		return 2;
+	}
+	bad_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	srand(7);
+	for (int a = 1; a <= 2; a++) {
+		if (!(which & a))
+			continue;
+		abi = a == 1 ? UPI_ABI_SQE128 : UPI_ABI_ATTR;
+		abi_name = a == 1 ? "sqe128" : "attr";
+		if (expect_unknown) {
+			test_unknown();
+		} else {
+			test_abi();
+			test_retry();
+		}
+	}
+	printf("%u passed, %u failed\n", npass, nfail);
+	return nfail ? 1 : 0;
+}

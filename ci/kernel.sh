@@ -13,7 +13,7 @@ set -euo pipefail
 MAINLINE_TARBALL=l/linux/linux_6.18.15.orig.tar.xz
 MAINLINE_SHA256=fdf4c4d487c95b17a41cb38003faef86669e532a44fe702eb31a3390b6a60cca
 STOCK_TARBALL=/usr/src/linux-source-6.12.tar.xz
-SERIES_DIR=$TOP/kernel-patches/linux-6.12
+SERIES_DIR=${URING_PI_SERIES_DIR:-$TOP/kernel-patches/linux-6.12} # override: tests of this script
 FRAGMENT=$TOP/ci/guest.config
 
 usage() { die "usage: ci/kernel.sh stock|patched|mainline|distro"; }

@@ -222,6 +222,9 @@ if [ "$result" != ok ] && ! [ -f "$run/started" ]; then
 	boot
 fi
 
+# Only the console's own lines count for a crash (COMMAND's output is not on the console).
+panicked=0
+grep -qE "$PANIC_RE" "$log" && panicked=1
 # The console log gets the command's output too, after the kernel's lines.
 {
 	echo "---- uring-pi: $kernel kernel, devices: ${devices}, result: $result after ${booted_in}s ----"
@@ -237,9 +240,9 @@ if [ "$result" = timeout ]; then
 	echo "uring-pi: guest timed out after $limit s (log: $log)" >&2
 	exit 124
 fi
-if grep -qE "$PANIC_RE" "$log"; then
+if [ $panicked = 1 ]; then
 	echo "uring-pi: guest kernel panicked (log: $log)" >&2
-	grep -m 3 -E "$PANIC_RE" "$log" | sed 's/^/uring-pi:   /' >&2
+	sed -n '/^---- uring-pi: /q;p' "$log" | grep -m 3 -E "$PANIC_RE" | sed 's/^/uring-pi:   /' >&2
 	exit 125
 fi
 if [ "$result" != ok ]; then

@@ -141,6 +141,8 @@ for k in "${kernels[@]}"; do
 $TOP/ci" ] && ok "$k: stdout, -e and working directory passed through" || bad "$k: stdout was '$out'"
 	grep -qx to-stderr "$TMP/err" && ok "$k: stderr passed through" || bad "$k: stderr was '$(cat "$TMP/err")'"
 	grep -q 'Linux version' "$TMP/dmesg" 2>/dev/null && ok "$k: --dmesg saves the guest's kernel log" || bad "$k: --dmesg file has no kernel log"
+	"$VM" -k "$k" -- 'echo "BUG: in the output, not in the kernel"; echo "Kernel panic" >&2' >/dev/null 2>&1 &&
+		ok "$k: panic words in the command's output are not taken for a crash" || bad "$k: the command's output was taken for a kernel crash"
 	out=$("$VM" -k "$k" -- printf '%s|' 'one arg' two 2>/dev/null)
 	[ "$out" = "one arg|two|" ] && ok "$k: several arguments after -- are a command line" || bad "$k: argv passing gave '$out'"
 	t0=$SECONDS

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Runs in a guest: the matrix cases on one PI device, through the engine.
+#   tests/vm/cases.sh NAME DEV KERNEL ABI [PHASE]
+# ABI: sqe128 or attr (the kernel must honour it), or "none" (the kernel
+# has no PI path: every PI job must be refused, plain jobs must pass).
+# PHASE: all (default); medium-write / medium-read for the two boots of the
+# corruption-on-the-medium case (tests/vm/matrix.sh flips bytes in between).
+# One line per case:
+#   CASE <kernel> <device> <abi> <case> expect=<x> seen=<y> ok|FAIL
+# and a last line "N passed, N failed".
+set -u
+name=$1 dev=$2 kernel=$3 abi=$4 phase=${5:-all}
+cd "$(dirname "$0")/../.."
+FIO=build/fio/fio
+blk=/sys/block/${dev#/dev/}
+format=$(cat "$blk/integrity/format")
+interval=$(cat "$blk/integrity/protection_interval_bytes")
+type=1
+case "$format" in *TYPE3*) type=3 ;; esac
+# The checks the format has (Type 3: no ref tag).
+all=GUARD,REFTAG,APPTAG
+[ "$type" = 3 ] && all=GUARD,APPTAG
+scsi=0
+case "$name" in scsi-*) scsi=1 ;; esac
+MEDIUM_LBA=${MEDIUM_LBA:-37}
+npass=0 nfail=0
+
+report() { # report CASE EXPECT SEEN
+	local r=FAIL
+	if [ "$2" = "$3" ]; then r=ok; npass=$((npass + 1)); else nfail=$((nfail + 1)); fi
+	echo "CASE $kernel $name $abi $1 expect=$2 seen=$3 $r"
+	if [ "$r" = FAIL ]; then printf '%s\n' "$out" | grep -vE '^ *$' | tail -n 12 | sed 's/^/     | /'; fi
+}
+
+# pi ARGS: a PI job on the device; output in $out, status in $rc.
+pi() {
+	out=$("$FIO" --name=c --ioengine=external:engines/uring_pi.so --filename="$dev" --direct=1 \
+		--pi_act=0 --pi_abi="${ABI_OPT:-$abi}" --verify_state_save=0 "$@" 2>&1)
+	rc=$?
+}
+
+# What a PI job did, in one word:
+#   pass     exit 0, no error, the summary shows no PI error
+#   refused  the engine refused before any I/O (message in $out)
+#   EILSEQ   I/O failed with EILSEQ (the device's or the engine's check)
+#   error    anything else
+outcome() {
+	if grep -q '^uring_pi: .*\(refusing\|is too small\|not a multiple\|ignores the PI\)' <<<"$out"; then
+		echo refused
+	elif [ "$rc" -eq 0 ] && grep -q 'err= 0' <<<"$out" && grep -q ', 0 errors (' <<<"$out"; then
+		echo pass
+	elif grep -qE 'err=84|error=Invalid or incomplete multibyte' <<<"$out"; then
+		echo EILSEQ
+	else
+		echo "error(rc=$rc)"
+	fi
+}
+
+# summary FIELD: a number from the engine's PI summary line.
+summary() {
+	local s
+	s=$(grep -o 'PI summary: .*' <<<"$out" | tail -n 1)
+	case "$1" in
+	generated) sed -n 's/.*summary: \([0-9]*\) intervals generated.*/\1/p' <<<"$s" ;;
+	checked) sed -n 's/.* \([0-9]*\) checked.*/\1/p' <<<"$s" ;;
+	injected) sed -n 's/.*injected \([0-9]*\):.*/\1/p' <<<"$s" ;;
+	rejected) sed -n 's/.* \([0-9]*\) rejected.*/\1/p' <<<"$s" ;;
+	silent) sed -n 's/.* \([0-9]*\) silent.*/\1/p' <<<"$s" ;;
+	esac
+}
+
+i=$interval
+region() { echo "--offset=$(($1 * 1048576)) --size=${2:-1}m"; }
+
+# plain: a job without PI, verified by fio; $seen is pass or error.
+plain() {
+	out=$("$FIO" --name=c --ioengine=external:engines/uring_pi.so --filename="$dev" --direct=1 \
+		--rw=randwrite --bs=4k --size=4m --offset=64m --iodepth=16 --verify=crc32c --do_verify=1 \
+		--verify_state_save=0 2>&1); rc=$?
+	seen=error
+	[ $rc -eq 0 ] && grep -q 'err= 0' <<<"$out" && seen=pass
+}
+
+if [ "$abi" = none ]; then
+	# No PI path in this kernel: refused, never run unprotected.
+	for a in auto sqe128 attr; do
+		ABI_OPT=$a pi $(region 0) --rw=write --bs=$i --pi_chk=$all
+		report "pi-refused-$a" refused "$(outcome)"
+	done
+	plain
+	report "plain-write-verify" pass "$seen"
+	echo "$npass passed, $nfail failed"
+	exit 0
+fi
+
+if [ "$phase" = medium-write ]; then
+	# Boot 1 of 2: a region written with PI; the host corrupts LBA MEDIUM_LBA in the image.
+	pi --offset=0 --size=$((64 * i)) --rw=write --bs=$((8 * i)) --pi_chk=$all
+	report "medium-write" pass "$(outcome)"
+	echo "$npass passed, $nfail failed"
+	exit 0
+fi
+if [ "$phase" = medium-read ]; then
+	# Boot 2 of 2: the device catches it when it checks the guard ...
+	pi --offset=0 --size=$((64 * i)) --rw=read --bs=$((8 * i)) --pi_chk=$all
+	report "medium-corrupt-device-guard" EILSEQ "$(outcome)"
+	# ... and the engine does when it does not, naming the LBA.
+	pi --offset=0 --size=$((64 * i)) --rw=read --bs=$((8 * i)) --pi_chk=${all#GUARD,}
+	seen=$(outcome)
+	[ "$seen" = EILSEQ ] && ! grep -q "PI guard mismatch at LBA $MEDIUM_LBA:" <<<"$out" && seen="EILSEQ-wrong-LBA"
+	report "medium-corrupt-engine-guard" EILSEQ "$seen"
+	echo "$npass passed, $nfail failed"
+	exit 0
+fi
+
+# Ordinary I/O through the engine is unchanged by the kernel's PI path.
+plain
+report "plain-write-verify" pass "$seen"
+# A kernel without the extended SQE (all but the patched one) must refuse it.
+if [ "$abi" = attr ] && [ "$kernel" != patched ]; then
+	ABI_OPT=sqe128 pi $(region 0) --rw=write --bs=$i --pi_chk=$all
+	report "sqe128-refused" refused "$(outcome)"
+fi
+
+# Must pass: write then read back, tags checked by the device and the engine, data by fio's verify.
+v=(--verify=crc32c --do_verify=1 --verify_fatal=1)
+pi $(region 0 2) --rw=write --bs=$i --iodepth=1 --pi_chk=$all "${v[@]}"
+seen=$(outcome); [ "$seen" = pass ] && [ "$(summary checked)" = 0 ] && seen=pass-unchecked
+report "seq-write-verify-qd1-bs1" pass "$seen"
+pi $(region 2 2) --rw=randwrite --bsrange=$i-$((16 * i)) --blockalign=$i --iodepth=32 --pi_chk=$all "${v[@]}"
+report "rand-write-verify-qd32-bs1..16" pass "$(outcome)"
+pi $(region 4 2) --rw=write --bs=$((16 * i)) --iodepth=32 --iodepth_batch_submit=8 --pi_chk=$all "${v[@]}"
+report "seq-write-verify-qd32-bs16" pass "$(outcome)"
+
+# Tags written with apptag 0x1234 (region 0): masked and unchecked mismatches pass.
+pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x12ff --apptag_mask=0xff00
+report "apptag-mismatch-masked" pass "$(outcome)"
+pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=${all%,APPTAG} --apptag=0x5678
+report "apptag-mismatch-unchecked" pass "$(outcome)"
+# Written with the 0xffff escape: nothing checked on read, whatever is expected.
+pi $(region 6) --rw=write --bs=$((4 * i)) --pi_chk=$all --apptag=0xffff
+report "escape-write" pass "$(outcome)"
+pi $(region 6) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321
+report "escape-read" pass "$(outcome)"
+
+# Must fail: an app tag mismatch on read (the device checks it on NVMe; on scsi_debug the engine does).
+pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321
+seen=$(outcome)
+[ "$seen" = EILSEQ ] && [ $scsi = 1 ] && ! grep -q 'PI apptag mismatch at LBA' <<<"$out" && seen=EILSEQ-unreported
+report "apptag-mismatch-read" EILSEQ "$seen"
+
+# Must fail: every injected corruption rejected by the device, none silent.
+for tag in guard reftag apptag; do
+	[ $tag = reftag ] && [ "$type" = 3 ] && continue	# Type 3 has no ref tag to check
+	[ $tag = apptag ] && [ $scsi = 1 ] && continue		# scsi_debug does not check the app tag
+	pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --iodepth=8 --pi_chk=$all --pi_inject=$tag \
+		--pi_inject_pct=50 --continue_on_error=all --number_ios=200
+	inj=$(summary injected) rej=$(summary rejected) sil=$(summary silent)
+	seen="injected=${inj:-?},rejected=${rej:-?},silent=${sil:-?}"
+	[ -n "$inj" ] && [ "$inj" -gt 0 ] && [ "$inj" = "$rej" ] && [ "$sil" = 0 ] && seen=all-rejected
+	report "inject-$tag-50pct" all-rejected "$seen"
+done
+pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --pi_chk=$all --pi_inject=guard --pi_inject_pct=0 \
+	--number_ios=100
+report "inject-rate-0" pass "$(outcome)"
+
+# Must fail before any I/O: md_per_io_size one byte short, bs not a multiple of the interval.
+md=$(cat "$blk/metadata_bytes" 2>/dev/null || echo 8)
+pi $(region 10) --rw=write --bs=$((4 * i)) --pi_chk=$all --md_per_io_size=$((4 * md - 1))
+seen=$(outcome); [ "$seen" = refused ] && ! grep -q "md_per_io_size=$((4 * md - 1)) is too small" <<<"$out" && seen=refused-other
+report "md-one-byte-short" refused "$seen"
+pi $(region 10) --rw=write --bs=$((i + i / 2)) --pi_chk=$all
+seen=$(outcome); [ "$seen" = refused ] && ! grep -q "is not a multiple of the $i-byte protection interval" <<<"$out" && seen=refused-other
+report "bs-not-multiple" refused "$seen"
+
+echo "$npass passed, $nfail failed"

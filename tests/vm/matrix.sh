@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The PI matrix: kernels x devices x cases (tests/vm/cases.sh), each guest
+# booted with ci/vm.sh. Prints every case, writes the table to
+# build/matrix/matrix.md, ends with "N passed, N failed".
+#   tests/vm/matrix.sh [--full]
+# Default (make check): every case on every device on the patched kernel
+# with the extended SQE; the default device on every kernel and ABI; the
+# corruption-on-the-medium case on every NVMe device (patched kernel).
+# --full (make check-full): every device on every kernel and ABI.
+set -uo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP"
+full=0
+[ "${1:-}" = --full ] && full=1
+out=build/matrix
+mkdir -p "$out"
+rows=$out/rows.txt
+: >"$rows"
+imgs=$out/images
+NVME="nvme-512-8-t1 nvme-512-8-t2 nvme-512-8-t3 nvme-512-16-t1 nvme-4k-8-t1 nvme-4k-16-t1 nvme-4k-16-t3 nvme-4k-64-first nvme-4k-64-last"
+SCSI="scsi-dif-crc scsi-dif-ip"
+DEFAULT=nvme-512-8-t1
+npass=0 nfail=0
+
+var() { echo "URING_PI_DEV_$(echo "$1" | tr 'a-z-' 'A-Z_')"; }
+
+# guest KERNEL ABI PHASE DEVICE...: one boot, cases.sh on each device.
+guest() {
+	local kernel=$1 abi=$2 phase=$3 devs script="" d log
+	shift 3
+	devs=$(echo "$*" | tr ' ' ,)
+	for d in "$@"; do
+		script="$script tests/vm/cases.sh $d \$$(var "$d") $kernel $abi $phase;"
+	done
+	log=$out/$kernel-$abi-$phase-${devs//,/_}.log
+	echo "== $kernel, $abi, $phase: $devs"
+	ci/vm.sh -k "$kernel" -d "$devs" -i "$imgs" ${KEEP:+--keep-images} -t "${GUEST_LIMIT:-2400}" -- "$script" >"$log" 2>&1
+	local rc=$?
+	grep '^CASE\|^     |' "$log"
+	grep '^CASE' "$log" >>"$rows"
+	if [ $rc -ne 0 ] && ! grep -q '^CASE' "$log"; then
+		echo "CASE $kernel $devs $abi guest expect=runs seen=exit-$rc FAIL" | tee -a "$rows"
+		tail -n 5 "$log" | sed 's/^/     | /'
+	fi
+}
+
+# The corruption-on-the-medium case: write, flip data bytes of one LBA in
+# each image from the host, boot again and read.
+medium() {
+	local kernel=$1 abi=$2 d lbs ms img
+	shift 2
+	rm -rf "$imgs"
+	KEEP=1 guest "$kernel" "$abi" medium-write "$@"
+	for d in "$@"; do
+		img=$imgs/$d.img
+		case $d in nvme-4k-*) lbs=4096 ;; *) lbs=512 ;; esac
+		[ -f "$img" ] || { echo "CASE $kernel $d $abi medium-image expect=exists seen=missing FAIL" | tee -a "$rows"; continue; }
+		# LBA 37's data, bytes 100..103 (QEMU keeps all data first, then all metadata).
+		printf '\x5a\xa5\x5a\xa5' | dd of="$img" bs=1 seek=$((37 * lbs + 100)) conv=notrunc status=none
+	done
+	KEEP=1 guest "$kernel" "$abi" medium-read "$@"
+	rm -rf "$imgs"
+}
+
+for k in stock patched mainline distro; do
+	ci/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || {
+		echo "CASE $k - - kernel expect=built seen=failed FAIL" | tee -a "$rows"
+		tail -n 5 "$out/kernel-$k.log"
+	}
+done
+
+guest stock none all $DEFAULT
+if [ $full = 1 ]; then
+	for abi in sqe128 attr; do
+		guest patched $abi all $NVME scsi-dif-crc
+		guest patched $abi all scsi-dif-ip
+	done
+	for k in mainline distro; do
+		guest $k attr all $NVME scsi-dif-crc
+		guest $k attr all scsi-dif-ip
+	done
+else
+	guest patched sqe128 all $NVME scsi-dif-crc
+	guest patched sqe128 all scsi-dif-ip
+	guest patched attr all $DEFAULT
+	guest mainline attr all $DEFAULT
+	guest distro attr all $DEFAULT
+fi
+medium patched sqe128 $NVME
+[ $full = 1 ] && medium mainline attr $NVME
+
+npass=$(grep -c ' ok$' "$rows")
+nfail=$(grep -c ' FAIL$' "$rows")
+{
+	echo "# PI matrix ($( [ $full = 1 ] && echo full || echo default ))"
+	echo
+	echo "Produced by \`tests/vm/matrix.sh$( [ $full = 1 ] && echo ' --full')\` on $(date -u +%Y-%m-%d). One row per case:"
+	echo "kernel, device, ABI, case, what must happen, what happened."
+	echo
+	echo "| kernel | device | abi | case | expected | seen | |"
+	echo "|---|---|---|---|---|---|---|"
+	sed 's/^CASE \([^ ]*\) \([^ ]*\) \([^ ]*\) \([^ ]*\) expect=\([^ ]*\) seen=\([^ ]*\) \(.*\)$/| \1 | \2 | \3 | \4 | \5 | \6 | \7 |/' "$rows"
+	echo
+	echo "$npass passed, $nfail failed"
+} >"$out/matrix.md"
+echo "table: $out/matrix.md"
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]

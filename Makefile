@@ -19,7 +19,7 @@ PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c
 PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h
 UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe
 
-.PHONY: all deps check check-unit check-host bench clean distclean
+.PHONY: all deps run check check-unit check-host bench clean distclean
 all: $(ENGINE)
 
 config.mk: configure
@@ -27,6 +27,10 @@ config.mk: configure
 
 deps:
 	ci/deps.sh
+
+# The main job: KERNEL=patched|stock|mainline|distro|PATH DEVICE=nvme-512-8-t1 JOB=jobs/...
+run:
+	ci/run.sh
 
 ifneq ($(ISAL_PREFIX),)
 $(ISAL_PREFIX)/lib/libisal.a: ci/isal.sh

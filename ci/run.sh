@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# make run: the main job. Prepares what is missing, boots KERNEL with DEVICE
+# in QEMU and runs JOB there through the engine.
+#   KERNEL: patched (default), stock, mainline, distro, or a path to a bzImage
+#   DEVICE: a device of ci/vm.sh (default nvme-512-8-t1)
+#   JOB:    a job file of jobs/ (default jobs/pi-write-verify.fio)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+KERNEL=${KERNEL:-patched}
+DEVICE=${DEVICE:-nvme-512-8-t1}
+JOB=${JOB:-jobs/pi-write-verify.fio}
+cd "$TOP"
+[ -f "$JOB" ] || die "no job file $JOB"
+say "[1/3] engine, pinned fio, isa-l"
+make -s all
+case "$KERNEL" in
+*/*) [ -f "$KERNEL" ] || die "no kernel image $KERNEL" ;;
+*)   say "[2/3] kernel '$KERNEL' (a first build takes 10-15 minutes)"; ci/kernel.sh "$KERNEL" >/dev/null ;;
+esac
+var=URING_PI_DEV_$(echo "$DEVICE" | tr 'a-z-' 'A-Z_')
+say "[3/3] booting '$KERNEL' with $DEVICE, running $JOB"
+exec ci/vm.sh -k "$KERNEL" -d "$DEVICE" -t "${TIMEOUT:-1200}" -- "DEV=\$$var ci/job.sh $JOB"

@@ -169,6 +169,8 @@ else
 	append+=" root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 	append+=" init=$TOP/ci/guest-init.sh"
 fi
+# Extra kernel parameters for a test (e.g. nvme.io_queue_depth=2).
+[ -z "${URING_PI_KERNEL_ARGS:-}" ] || append+=" $URING_PI_KERNEL_ARGS"
 mem=1G
 [ -z "$scsi_guard" ] || mem=$((1024 + 2 * DATA_MIB))M # scsi_debug keeps its disk in guest RAM
 

@@ -19,7 +19,7 @@ PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c
 PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h
 UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe
 
-.PHONY: all deps run check check-unit check-host bench clean distclean
+.PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench clean distclean
 all: $(ENGINE)
 
 config.mk: configure
@@ -81,9 +81,22 @@ check-unit: $(UNIT)
 check-host: $(ENGINE)
 	@tests/run.sh tests/host/*.sh
 
+# The guests: kernels (built on first use), launcher smoke test, kernel ABI test, PI matrix.
+VM_TESTS := tests/vm/smoke.sh tests/vm/kabi.sh tests/vm/matrix.sh
+check-vm: $(ENGINE) $(BUILD)/tests/pi_abi_test
+	@tests/run.sh $(VM_TESTS)
+
 # Every test the project has; the last line is "N passed, N failed".
-check: $(UNIT) $(ENGINE)
-	@tests/run.sh $(UNIT) tests/host/*.sh
+check: $(UNIT) $(ENGINE) $(BUILD)/tests/pi_abi_test
+	@tests/run.sh $(UNIT) tests/host/*.sh $(VM_TESTS)
+
+# The whole matrix: every device on every kernel and ABI.
+check-full: $(ENGINE) $(BUILD)/tests/pi_abi_test
+	@MATRIX_ARGS=--full tests/run.sh $(VM_TESTS)
+
+# The kernel series, patch by patch: applies, builds, checkpatch --strict; the result boots.
+patches-check: $(BUILD)/tests/pi_abi_test
+	ci/patches-check.sh
 
 clean:
 	rm -rf $(ENGINE) $(BUILD)/tests $(BUILD)/bench $(BUILD)/fio-build-id.h

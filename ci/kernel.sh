@@ -16,8 +16,8 @@ STOCK_TARBALL=/usr/src/linux-source-6.12.tar.xz
 SERIES_DIR=${URING_PI_SERIES_DIR:-$TOP/kernel-patches/linux-6.12} # override: tests of this script
 FRAGMENT=$TOP/ci/guest.config
 
-usage() { die "usage: ci/kernel.sh stock|patched|mainline|distro"; }
-[ $# -eq 1 ] || usage
+usage() { die "usage: ci/kernel.sh stock|patched|mainline|distro, or ci/kernel.sh tree SRCDIR"; }
+[ $# -eq 1 ] || [ "${1:-}" = tree ] || usage
 NAME=$1
 OUT=$BUILD/kernels/$NAME
 mkdir -p "$BUILD/kernels"
@@ -76,6 +76,20 @@ configure() {
 	[ $bad = 0 ] || die "$NAME: guest.config options were dropped by olddefconfig; see above"
 }
 
+# build_src SRC LOG: make bzImage in a configured tree, with ccache.
+build_src() {
+	local src=$1 log=$2 t0=$SECONDS
+	export CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
+	export KBUILD_BUILD_USER=uring-pi KBUILD_BUILD_HOST=guest KBUILD_BUILD_TIMESTAMP="$NAME"
+	mkdir -p "$CCACHE_DIR"
+	say "$NAME: building bzImage with make -j$(nproc) (log: $log)"
+	if ! make -C "$src" -j"$(nproc)" ARCH=x86_64 "CC=ccache gcc" bzImage >"$log" 2>&1; then
+		tail -n 40 "$log" >&2
+		die "$NAME: kernel build failed (log: $log)"
+	fi
+	say "$NAME: built in $((SECONDS - t0)) s"
+}
+
 # build_tree TARBALL [SERIES]: extract (and patch), configure, build bzImage.
 build_tree() {
 	local tarball=$1 with_series=${2:-} inputs src stamp want_stamp p
@@ -117,19 +131,11 @@ build_tree() {
 		echo "$want_stamp" >"$stamp"
 	fi
 	configure "$src"
-	export CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$BUILD/kernels CCACHE_NOHASHDIR=1
-	export KBUILD_BUILD_USER=uring-pi KBUILD_BUILD_HOST=guest KBUILD_BUILD_TIMESTAMP="$NAME"
-	mkdir -p "$CCACHE_DIR"
-	local t0=$SECONDS log=$OUT/build.log
-	say "$NAME: building bzImage with make -j$(nproc) (log: $log)"
-	if ! make -C "$src" -j"$(nproc)" ARCH=x86_64 "CC=ccache gcc" bzImage >"$log" 2>&1; then
-		tail -n 40 "$log" >&2
-		die "$NAME: kernel build failed (log: $log)"
-	fi
+	build_src "$src" "$OUT/build.log"
 	cp "$src/arch/x86/boot/bzImage" "$OUT/bzImage.tmp"
 	cp "$src/.config" "$OUT/config"
 	mv "$OUT/bzImage.tmp" "$OUT/bzImage"
-	say "$NAME: built $OUT/bzImage ($(make -s -C "$src" kernelrelease), $((SECONDS - t0)) s)"
+	say "$NAME: $OUT/bzImage is $(make -s -C "$src" kernelrelease)"
 }
 
 # ---- distro: Debian's prebuilt kernel ----
@@ -241,5 +247,13 @@ patched)
 	;;
 mainline) build_tree "$(fetch "$MAINLINE_TARBALL" "$MAINLINE_SHA256")" ;;
 distro) build_distro ;;
+tree)
+	# ci/kernel.sh tree SRCDIR: configure (unless done) and build a tree in place (patches-check).
+	src=$(cd "${2:?}" && pwd)
+	lock_builds
+	[ -f "$src/.config" ] || configure "$src"
+	make -C "$src" -s ARCH=x86_64 "CC=ccache gcc" olddefconfig >/dev/null
+	build_src "$src" "$src/build.log"
+	;;
 *) usage ;;
 esac

@@ -377,7 +377,7 @@ static int count_io_workers(void)
 
 static void test_retry(void)
 {
-	enum { N = 48, NINT = 8 };
+	enum { N = 128, NINT = 16 };
 	int workers;
 	struct io_uring ring;
 	struct io w[N];
@@ -407,6 +407,8 @@ static void test_retry(void)
 
 		if (io_uring_wait_cqe(&ring, &cqe))
 			break;
+		if (!workers)
+			workers = count_io_workers();
 		ok += cqe->res == (int)(NINT * prof()->interval);
 		if (cqe->res < 0)
 			printf("     write failed: %s\n", strerror(-cqe->res));

@@ -11,7 +11,7 @@ set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP"
 full=0
-[ "${1:-}" = --full ] && full=1
+[ "${1:-${MATRIX_ARGS:-}}" = --full ] && full=1
 out=build/matrix
 mkdir -p "$out"
 rows=$out/rows.txt

@@ -8,22 +8,26 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-init= sdargs=
-for a in $(cat /proc/cmdline); do
+# Module parameters from the command line (MODULE.PARAM=VALUE), which insmod does not read itself.
+init=
+cmdline=$(cat /proc/cmdline)
+params=
+for a in $cmdline; do
 	case $a in
 	init=*) init=${a#init=} ;;
-	scsi_debug.*) sdargs="$sdargs ${a#scsi_debug.}" ;;
+	*.*=*) params="$params $(echo "${a%%.*}" | tr - _).${a#*.}" ;; # module-name dashes as underscores
 	esac
 done
 for m in $(cat /lib/modules/order); do
-	args=
-	if [ "$m" = scsi_debug.ko ]; then
-		case " $sdargs " in *" add_host=0 "*) continue ;; esac
-		args=$sdargs
-	fi
+	name=$(echo "${m%.ko}" | tr - _) args=
+	for a in $params; do
+		case $a in "$name".*) args="$args ${a#*.}" ;; esac
+	done
+	# no scsi_debug host wanted: do not load it at all
+	case "$name: $args " in "scsi_debug:"*" add_host=0 "*) continue ;; esac
 	insmod /lib/modules/$m $args 2>/tmp/err || {
 		# "File exists": already loaded as a dependency or built in
-		grep -q 'exists' /tmp/err || echo "uring-pi-initramfs: insmod $m failed: $(cat /tmp/err)"
+		grep -q 'exists' /tmp/err || echo "uring-pi-initramfs: insmod $m$args failed: $(cat /tmp/err)"
 	}
 done
 i=0

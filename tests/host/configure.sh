@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# ./configure --fio=DIR: the engine built against another fio tree runs in
+# that fio and is refused by the pinned one (and the other way round).
+# The other tree is fio 3.41 configured differently (without isa-l).
+source "$(dirname "$0")/../lib.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+alt=$TOP/build/fio-alt
+if [ ! -x "$alt/fio" ]; then
+	rm -rf "$alt" && mkdir -p "$alt"
+	tar -C "$alt" --strip-components=1 -xzf "$(bash -c "source $TOP/ci/lib.sh; fetch f/fio/fio_3.41.orig.tar.gz a40b45112005e30a67bab6be4860b198c35104a628b6ec4d15720d62b5d1bab9")"
+	(cd "$alt" && ./configure --disable-native --disable-isal >/dev/null && make -s -j"$(nproc)" fio >/dev/null 2>&1) ||
+		{ fail "building a second fio tree"; done_tests; exit 1; }
+fi
+# A copy of the project that builds against the other tree.
+mkdir -p "$tmp/p"
+cp -r "$TOP/configure" "$TOP/Makefile" "$TOP/engines" "$TOP/ci" "$TOP/tests" "$tmp/p/"
+mkdir -p "$tmp/p/build" && ln -s "$TOP/build/isal" "$tmp/p/build/isal"
+(cd "$tmp/p" && ./configure --fio="$alt" >"$tmp/configure.log" 2>&1)
+grep -q "^fio .*fio-3.41 in $alt" "$tmp/configure.log" && pass "configure --fio reports the other tree" ||
+	fail "configure --fio reports the other tree: $(cat "$tmp/configure.log")"
+(cd "$tmp/p" && make -s engines/uring_pi.so >"$tmp/make.log" 2>&1) && pass "engine builds against the other tree" ||
+	fail "engine builds against the other tree: $(tail -5 "$tmp/make.log")"
+f=$tmp/data
+ENGINE=external:$tmp/p/engines/uring_pi.so FIO=$alt/fio expect_ok "the other fio runs its engine" \
+	--name=t --filename="$f" --size=4m --rw=randwrite --bs=4k --iodepth=8 --verify=crc32c --direct=1
+ENGINE=external:$tmp/p/engines/uring_pi.so expect_err "the pinned fio refuses the other tree's engine" \
+	'^uring_pi: this engine was built for the fio binary with build-id' --name=t --filename="$f" --size=1m --rw=write
+FIO=$alt/fio expect_err "the other fio refuses the pinned tree's engine" \
+	'^uring_pi: this engine was built for the fio binary with build-id' --name=t --filename="$f" --size=1m --rw=write
+done_tests

@@ -16,6 +16,9 @@
 # In the guest: /run/uring-pi/devices has one line "NAME /dev/DEV" per device, and
 # URING_PI_DEV_<NAME, upper case, - as _>=/dev/DEV is exported (e.g. URING_PI_DEV_NVME_512_8_T1);
 # URING_PI_KERNEL is the kernel name; /tmp, /run, /var/tmp, /root and /dev/shm are writable tmpfs.
+# Environment: URING_PI_KERNEL_ARGS (extra kernel parameters; MODULE.PARAM=VALUE works for the distro
+# kernel's modules too), URING_PI_DISK_MIB (data size of every device, 256), URING_PI_BOOT_LIMIT (s, 180),
+# URING_PI_QEMU_CPU (max), URING_PI_QEMU_ACCEL (tcg).
 # Exit status: COMMAND's; 124 on timeout; 125 when the guest kernel panicked, oopsed or hit a BUG
 # (or stopped before COMMAND finished); 2 on a usage error.
 set -euo pipefail

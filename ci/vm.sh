@@ -20,7 +20,8 @@
 # kernel's modules too), URING_PI_DISK_MIB (data size of every device, 256), URING_PI_BOOT_LIMIT (s, 180),
 # URING_PI_QEMU_CPU (max), URING_PI_QEMU_ACCEL (tcg).
 # Exit status: COMMAND's; 124 on timeout; 125 when the guest kernel panicked, oopsed or hit a BUG
-# (or stopped before COMMAND finished); 2 on a usage error.
+# (or stopped before COMMAND finished); 2 on a usage error; 1 when the run cannot be set up
+# (unknown device, kernel not built, ...).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

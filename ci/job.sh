@@ -8,13 +8,14 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 job=${1:?usage: ci/job.sh JOBFILE [fio options...]}
 shift
 [ -f "$job" ] || { echo "uring-pi: no job file $job" >&2; exit 2; }
-while read -r name value; do
-	[ -n "${!name:-}" ] || export "$name=$value"
+while IFS=' ' read -r name value; do
+	[ -n "$name" ] || continue
+	[ -n "${!name+set}" ] || export "$name=$value"
 done <<EOF
 $(sed -n 's/^# default \([A-Z_][A-Z0-9_]*\)=\(.*\)$/\1 \2/p' "$job")
 EOF
 for v in $(grep -v '^#' "$job" | grep -o '\${[A-Z_][A-Z0-9_]*}' | sort -u | tr -d '${}'); do
-	[ -n "${!v:-}" ] || { echo "uring-pi: $job needs $v (e.g. $v=/dev/nvme0n1)" >&2; exit 2; }
+	[ -n "${!v+set}" ] || { echo "uring-pi: $job needs $v (e.g. $v=/dev/nvme0n1)" >&2; exit 2; }
 done
 cd "$TOP"
 exec "${FIO:-$TOP/build/fio/fio}" "$@" "$job"

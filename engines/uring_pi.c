@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -169,7 +170,7 @@ static struct fio_option options[] = {
 		.off1	= offsetof(struct upi_options, pi_chk),
 		.def	= NULL,
 		.help	= "Checks the device makes, any of GUARD,REFTAG,APPTAG (default: all the format has). "
-			  "Setting it turns PI on",
+			  "Setting it turns PI on; off (or none) turns it off",
 		.category = FIO_OPT_C_ENGINE,
 		.group	= FIO_OPT_G_IOURING,
 	},
@@ -278,9 +279,15 @@ static struct fio_option options[] = {
 	},
 };
 
+/* pi_chk=off (or none) says PI off explicitly: job files can switch it with a variable. */
+static bool upi_chk_off(const char *chk)
+{
+	return !chk || !*chk || !strcasecmp(chk, "off") || !strcasecmp(chk, "none");
+}
+
 static bool upi_pi_requested(const struct upi_options *o)
 {
-	return o->md_per_io_size || o->pi_chk;
+	return o->md_per_io_size || !upi_chk_off(o->pi_chk);
 }
 
 static uint64_t upi_rand(struct upi_data *ld)

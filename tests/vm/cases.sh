@@ -45,7 +45,7 @@ pi() {
 #   EILSEQ   I/O failed with EILSEQ (the device's or the engine's check)
 #   error    anything else
 outcome() {
-	if grep -q '^uring_pi: .*\(refusing\|is too small\|not a multiple\|ignores the PI\)' <<<"$out"; then
+	if grep -q '^uring_pi: .*\(refusing\|is too small\|not a multiple\|ignores the PI\|has no io_uring PI\)' <<<"$out"; then
 		echo refused
 	elif [ "$rc" -eq 0 ] && grep -q 'err= 0' <<<"$out" && grep -q ', 0 errors (' <<<"$out"; then
 		echo pass

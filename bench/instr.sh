@@ -7,7 +7,7 @@ bench=$1 iters=200 reps=31
 command -v valgrind >/dev/null || { echo "instruction counts skipped: valgrind not installed"; exit 0; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '%-14s %10s %10s | %10s %10s %6s | %10s %10s %6s\n' format isal/int isal/4K gen "fio gen" g/fio verify "fio ver" v/fio
-i=0
+i=0 worse=0
 for name in "512+8 CRC16" "4096+8 CRC16" "512+16 CRC64" "4096+16 CRC64"; do
 	valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" "$bench" $iters $i >/dev/null 2>&1
 	callgrind_annotate --inclusive=yes "$tmp/cg" >"$tmp/a" 2>/dev/null
@@ -16,4 +16,6 @@ for name in "512+8 CRC16" "4096+8 CRC16" "512+16 CRC64" "4096+16 CRC64"; do
 	printf '%-14s %10s %10s | %10s %10s %6.2f | %10s %10s %6.2f\n' "$name" "$ii" "$iw" "$ug" "$fg" \
 		"$(echo "$ug / $fg" | bc -l)" "$uv" "$fv" "$(echo "$uv / $fv" | bc -l)"
 	i=$((i + 1))
+	[ "$ug" -le "$fg" ] && [ "$uv" -le "$fv" ] || worse=$((worse + 1))
 done
+echo "goal gen and verify <= fio's helpers in instructions: $([ $worse = 0 ] && echo "met in every format" || echo "MISSED in $worse formats")"

@@ -89,9 +89,10 @@ struct upi_data {
 	struct upi_stats st;
 };
 
-/* Per file: the device's profile. */
+/* Per file: the device's profile, checked (and proven) at the first open. */
 struct upi_file {
 	struct upi_dev dev;
+	bool ready;
 };
 
 /*
@@ -520,6 +521,8 @@ static int upi_setup_pi_file(struct thread_data *td, struct fio_file *f)
 		uf = calloc(1, sizeof(*uf));
 		FILE_SET_ENG_DATA(f, uf);
 	}
+	if (uf->ready)		/* reopened (e.g. for the verify phase) */
+		return 0;
 	if (upi_dev_discover(f->fd, f->file_name, &uf->dev, err, sizeof(err))) {
 		log_err("uring_pi: %s\n", err);
 		return 1;
@@ -581,6 +584,7 @@ static int upi_setup_pi_file(struct thread_data *td, struct fio_file *f)
 	ld->dev_checks = (unsigned int)checks;
 	if (upi_choose_abi(td, f, prof))
 		return 1;
+	uf->ready = true;
 	log_info("uring_pi: %s: %s, %u+%u, %u-byte tuple %s (%s), pi_abi=%s, device checks %s%s%s, "
 		 "engine checks %s%s%s\n", f->file_name, uf->dev.format, prof->interval, prof->md_size,
 		 prof->tuple_size, prof->md_size == prof->tuple_size ? "alone" : prof->pi_offset ? "last" : "first", uf->dev.source, abi_name(ld->abi),

@@ -72,7 +72,7 @@ bench: $(BUILD)/bench/pi_bench
 	{ $(BUILD)/bench/pi_bench; echo; echo "instructions per 4 KiB I/O (callgrind):"; bench/instr.sh $(BUILD)/bench/pi_bench; } | tee $(BUILD)/bench.txt
 
 # The kernel ABI test, run in guests (tests/vm/).
-$(BUILD)/tests/pi_abi_test: tests/kabi/pi_abi_test.c $(PURE_SRC) $(PURE_HDR) $(ISAL_DEP)
+$(BUILD)/tests/pi_abi_test: tests/kabi/pi_abi_test.c tests/unit/check.h $(PURE_SRC) $(PURE_HDR) $(ISAL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(ISAL_CPPFLAGS) -o $@ $< $(PURE_SRC) $(ISAL_LIBS) -luring
 

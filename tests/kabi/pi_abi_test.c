@@ -30,24 +30,7 @@
 #include "../../engines/profile.h"
 #include "../../engines/sqe.h"
 
-static unsigned int npass, nfail;
-static const char *abi_name;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (cond) {                                                 \
-			npass++;                                            \
-		} else {                                                    \
-			nfail++;                                            \
-			printf("FAIL [%s] ", abi_name);                     \
-		}                                                           \
-		if (!(cond) || getenv("VERBOSE")) {                         \
-			if (cond)                                           \
-				printf("ok   [%s] ", abi_name);             \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-		}                                                           \
-	} while (0)
+#include "../unit/check.h"
 
 /* What a case does to the SQE after the descriptor is encoded. */
 enum mutation {
@@ -468,23 +451,23 @@ static void in_child(void (*fn)(void))
 	if (pipe(fds) || (pid = fork()) < 0)
 		exit(2);
 	if (!pid) {
-		npass = nfail = 0;
+		check_pass = check_fail = 0;
 		fn();
 		fflush(stdout);
-		counts[0] = npass;
-		counts[1] = nfail;
+		counts[0] = check_pass;
+		counts[1] = check_fail;
 		_exit(write(fds[1], counts, sizeof(counts)) == sizeof(counts) ? 0 : 1);
 	}
 	close(fds[1]);
 	if (read(fds[0], counts, sizeof(counts)) != sizeof(counts)) {
 		counts[0] = 0;
 		counts[1] = 1;
-		printf("FAIL [%s] the test process died\n", abi_name);
+		printf("FAIL %sthe test process died\n", check_label);
 	}
 	close(fds[0]);
 	waitpid(pid, NULL, 0);
-	npass += counts[0];
-	nfail += counts[1];
+	check_pass += counts[0];
+	check_fail += counts[1];
 }
 
 int main(int argc, char **argv)
@@ -521,7 +504,7 @@ int main(int argc, char **argv)
 		if (!(which & a))
 			continue;
 		abi = a == 1 ? UPI_ABI_SQE128 : UPI_ABI_ATTR;
-		abi_name = a == 1 ? "sqe128" : "attr";
+		check_label = a == 1 ? "[sqe128] " : "[attr] ";
 		if (expect_unknown) {
 			test_unknown();
 		} else {
@@ -529,6 +512,5 @@ int main(int argc, char **argv)
 			in_child(test_retry);
 		}
 	}
-	printf("%u passed, %u failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	return check_done();
 }

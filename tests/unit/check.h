@@ -1,17 +1,22 @@
-/* Minimal test reporting: one line per failed check, a summary line per program. */
+/* Minimal test reporting: one line per failed check (all with VERBOSE set), a summary line per program. */
 #ifndef URING_PI_CHECK_H
 #define URING_PI_CHECK_H
 #include <stdio.h>
+#include <stdlib.h>
 
 static unsigned int check_pass, check_fail;
+static const char *check_label = "";	/* printed before each line, e.g. "[attr] " */
 
 #define CHECK(cond, ...)                                                       \
 	do {                                                                   \
-		if (cond) {                                                    \
+		int ok_ = !!(cond);                                            \
+		if (ok_)                                                       \
 			check_pass++;                                          \
-		} else {                                                       \
+		else                                                           \
 			check_fail++;                                          \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);            \
+		if (!ok_ || getenv("VERBOSE")) {                               \
+			printf("%s %s%s:%d: ", ok_ ? "ok  " : "FAIL", check_label, \
+			       __FILE__, __LINE__);                            \
 			printf(__VA_ARGS__);                                   \
 			printf("\n");                                          \
 		}                                                              \

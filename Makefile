@@ -19,7 +19,7 @@ PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c
 PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h
 UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe
 
-.PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench clean distclean
+.PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench compare clean distclean
 all: $(ENGINE)
 
 config.mk: configure
@@ -70,6 +70,10 @@ $(BUILD)/bench/pi_bench: bench/pi_bench.c engines/pi.c engines/pi.h $(FIO) $(ISA
 
 bench: $(BUILD)/bench/pi_bench
 	{ $(BUILD)/bench/pi_bench; echo; echo "instructions per 4 KiB I/O (callgrind):"; bench/instr.sh $(BUILD)/bench/pi_bench; } | tee $(BUILD)/bench.txt
+
+# Kernels compared on the jobs of jobs/perf/ (KERNELS=, DEVICE=, REPEAT=, OUT=, HOSTS=...: see ci/compare.sh).
+compare: $(ENGINE) $(FIO)
+	ci/compare.sh
 
 # The kernel ABI test, run in guests (tests/vm/).
 $(BUILD)/tests/pi_abi_test: tests/kabi/pi_abi_test.c tests/unit/check.h $(PURE_SRC) $(PURE_HDR) $(ISAL_DEP)

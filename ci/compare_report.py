@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Report of ci/compare.sh: reads OUT/raw/LABEL/rN/JOB.MODE.json (fio JSON), writes
+OUT/report.md and OUT/report.dat (for gnuplot), prints every regression, and exits
+1 when a gated metric of a row is worse than its baseline by more than the threshold.
+
+usage: compare_report.py OUT "LABEL..." BASELINE THRESHOLD GATE
+  THRESHOLD: a number (percent), or "auto": max(10, 3 x the larger relative spread
+             (max-min)/median of the row and its baseline row).
+  GATE: comma-separated metrics that decide the exit status: iops,bw,p50,p99,cpu.
+Standard library only."""
+import json
+import os
+import statistics
+import sys
+
+# metric -> (title, unit, higher is better)
+METRICS = {
+    "iops": ("IOPS", "", True),
+    "bw": ("BW", "MiB/s", True),
+    "p50": ("clat p50", "us", False),
+    "p99": ("clat p99", "us", False),
+    "cpu": ("CPU/IO", "us", False),
+}
+MODE_ORDER = ["off", "kernel", "engine-sqe128", "engine-attr"]
+
+
+def job_metrics(job):
+    """fio JSON job -> dict of metrics (read and write added; latencies from the direction with I/O)."""
+    ios = sum(job[d]["total_ios"] for d in ("read", "write"))
+    iops = sum(job[d]["iops"] for d in ("read", "write"))
+    bw = sum(job[d]["bw"] for d in ("read", "write")) / 1024.0
+    d = max(("read", "write"), key=lambda d: job[d]["total_ios"])
+    pct = job[d]["clat_ns"].get("percentile", {})
+    runtime_us = job["job_runtime"] * 1000.0
+    cpu = (job["usr_cpu"] + job["sys_cpu"]) / 100.0 * runtime_us / ios if ios else float("nan")
+    return {
+        "iops": iops,
+        "bw": bw,
+        "p50": pct.get("50.000000", float("nan")) / 1000.0,
+        "p99": pct.get("99.000000", float("nan")) / 1000.0,
+        "cpu": cpu,
+    }
+
+
+def load(out, labels):
+    """-> data[(job, mode)][label] = list of metric dicts, one per round."""
+    data = {}
+    for label in labels:
+        base = os.path.join(out, "raw", label)
+        if not os.path.isdir(base):
+            continue
+        for rnd in sorted(os.listdir(base)):
+            for f in sorted(os.listdir(os.path.join(base, rnd))):
+                if not f.endswith(".json"):
+                    continue
+                jobfile, mode = f[: -len(".json")].split(".", 1)
+                try:
+                    with open(os.path.join(base, rnd, f)) as fh:
+                        doc = json.load(fh)
+                except ValueError as e:
+                    print(f"uring-pi: compare: {label}/{rnd}/{f}: not fio JSON ({e})", file=sys.stderr)
+                    continue
+                for job in doc.get("jobs", []):
+                    key = (f"{jobfile}/{job['jobname']}", mode)
+                    data.setdefault(key, {}).setdefault(label, []).append(job_metrics(job))
+    return data
+
+
+def summary(runs, m):
+    v = [r[m] for r in runs]
+    med = statistics.median(v)
+    lo, hi = min(v), max(v)
+    spread = (hi - lo) / med * 100.0 if med else 0.0
+    return med, lo, hi, spread
+
+
+def fmt(x):
+    if x != x:
+        return "-"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def main():
+    out, labels, baseline, threshold, gate = sys.argv[1], sys.argv[2].split(), sys.argv[3], sys.argv[4], sys.argv[5]
+    gate = [g for g in gate.split(",") if g]
+    for g in gate:
+        if g not in METRICS:
+            sys.exit(f"uring-pi: compare: GATE={g}: not one of {','.join(METRICS)}")
+    data = load(out, labels)
+    if not data:
+        print("uring-pi: compare: no results to report", file=sys.stderr)
+        return 2
+
+    def row_order(k):
+        job, mode = k
+        return (job, MODE_ORDER.index(mode) if mode in MODE_ORDER else 99, mode)
+
+    lines = [
+        "# uring-pi: kernel comparison",
+        "",
+        f"Kernels (in run order): {', '.join(labels)}. Baseline: `{baseline}`; a row the baseline lacks "
+        "is compared with the first kernel in that order that has it. "
+        f"Threshold: {'max(10%, 3 x spread)' if threshold == 'auto' else threshold + '%'}; gated metrics: {', '.join(gate)}.",
+        "",
+        "Each cell: median over the rounds; spread = (max-min)/median. Delta = this kernel's median vs the "
+        "baseline's, signed so that negative is worse. Under TCG emulation only ratios within one run mean anything.",
+        "",
+    ]
+    regressions = []
+    dat = []
+    for key in sorted(data, key=row_order):
+        job, mode = key
+        per = data[key]
+        base = baseline if baseline in per else next((l for l in labels if l in per), None)
+        lines += [f"## {job} — PI {mode}", ""]
+        lines.append("| kernel | n | IOPS (min-max) | spread | MiB/s | clat p50 us | clat p99 us | CPU us/IO | "
+                     "delta IOPS | delta p99 | delta CPU/IO | threshold | verdict |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        row_dat = []
+        for label in labels:
+            if label not in per:
+                continue
+            runs = per[label]
+            s = {m: summary(runs, m) for m in METRICS}
+            cells = [label + (" (baseline)" if label == base else ""), str(len(runs)),
+                     f"{fmt(s['iops'][0])} ({fmt(s['iops'][1])}-{fmt(s['iops'][2])})", f"{s['iops'][3]:.1f}%",
+                     fmt(s["bw"][0]), fmt(s["p50"][0]), fmt(s["p99"][0]), fmt(s["cpu"][0])]
+            ratio = 1.0
+            if label == base:
+                cells += ["", "", "", "", "baseline"]
+            else:
+                b = {m: summary(per[base], m) for m in METRICS}
+                deltas = {}
+                for m, (_, _, higher) in METRICS.items():
+                    if b[m][0] and b[m][0] == b[m][0] and s[m][0] == s[m][0]:
+                        d = (s[m][0] / b[m][0] - 1.0) * 100.0
+                        deltas[m] = d if higher else -d
+                    else:
+                        deltas[m] = float("nan")
+                ratio = s["iops"][0] / b["iops"][0] if b["iops"][0] else float("nan")
+                verdict = "ok"
+                thr_shown = ""
+                for m in gate:
+                    thr = max(10.0, 3.0 * max(s[m][3], b[m][3])) if threshold == "auto" else float(threshold)
+                    if m == "iops" or not thr_shown:
+                        thr_shown = f"{thr:.1f}%"
+                    if deltas[m] == deltas[m] and deltas[m] < -thr:
+                        verdict = "**WORSE**"
+                        regressions.append(f"{label} {job} PI {mode}: {METRICS[m][0]} {s[m][0]:.4g} vs {base} "
+                                           f"{b[m][0]:.4g} ({deltas[m]:+.1f}%, threshold {thr:.1f}%)")
+                cells += [f"{deltas['iops']:+.1f}%", f"{deltas['p99']:+.1f}%", f"{deltas['cpu']:+.1f}%", thr_shown,
+                          verdict]
+            row_dat.append((label, ratio))
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+        dat.append((f"{job} {mode}", dict(row_dat)))
+    lines += ["## Verdict", ""]
+    if regressions:
+        lines += [f"- WORSE: {r}" for r in regressions]
+    else:
+        lines.append("No result worse than its baseline by more than the threshold.")
+    lines.append("")
+    with open(os.path.join(out, "report.md"), "w") as fh:
+        fh.write("\n".join(lines))
+    # gnuplot data: one line per job x mode, one column per kernel: median IOPS / the row's baseline
+    with open(os.path.join(out, "report.dat"), "w") as fh:
+        fh.write("row " + " ".join(labels) + "\n")
+        for name, ratios in dat:
+            fh.write('"' + name + '" ' + " ".join(fmt(ratios[l]) if l in ratios else "-" for l in labels) + "\n")
+    for r in regressions:
+        print(f"uring-pi: compare: WORSE: {r}")
+    return 1 if regressions else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,8 +13,9 @@
 #   SLOW       a kernel label whose runs get thinktime=SLOW_THINKTIME us (default 500) after
 #              every I/O: a deliberately slowed run, to show the threshold trips
 #   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/
-#   HOSTS      host:port,...: instead of guests, drive remote "fio --server" hosts with
-#              fio --client; DEV = the device on those hosts (see README)
+#   HOSTS      [LABEL=]host:port,...: instead of guests, drive remote "fio --server" hosts
+#              with fio --client; DEV = the device on those hosts; MODES=auto means off there
+#              (name the PI modes the hosts support: MODES="off kernel engine-attr"); see README
 # Exit: 0 no regression, 1 a result worse than the baseline beyond the threshold,
 #       2 usage error, no result, or a run failed.
 set -uo pipefail
@@ -60,7 +61,15 @@ for e in $KERNELS; do
 	done
 	labels+=("$l") kernels+=("$k")
 done
-[ -n "$HOSTS" ] && { labels=() kernels=(); IFS=, read -ra labels <<<"$HOSTS"; kernels=("${labels[@]}"); }
+if [ -n "$HOSTS" ]; then
+	labels=() kernels=()
+	IFS=, read -ra hosts <<<"$HOSTS"
+	for e in "${hosts[@]}"; do
+		if [[ $e == *=* ]]; then labels+=("${e%%=*}") kernels+=("${e#*=}"); else labels+=("$e") kernels+=("$e"); fi
+	done
+	[ "$(printf '%s\n' "${labels[@]}" | sort | uniq -d)" = "" ] ||
+		{ echo "uring-pi: compare: two hosts labelled alike; write LABEL=HOST:PORT" >&2; exit 2; }
+fi
 [ ${#labels[@]} -gt 0 ] || { echo "uring-pi: compare: no kernel to run" >&2; exit 2; }
 BASELINE=${BASELINE:-${labels[0]}}
 [ -z "$SLOW" ] || printf '%s\n' "${labels[@]}" | grep -qx -- "$SLOW" ||
@@ -93,6 +102,22 @@ run_guest() {
 	[ $rc -eq 0 ] || { echo "uring-pi: compare: round $r on $l exited $rc: $(tail -n 3 "$log.err" | tr '\n' ' ')" >&2; return 1; }
 }
 
+# expand_job JOBFILE: the job file with its ${VARS} filled in as ci/job.sh does
+# (environment first, then the file's "# default NAME=VALUE" lines).
+expand_job() {
+	python3 - "$1" <<'PY'
+import os, re, sys
+text = open(sys.argv[1]).read()
+env = dict(re.findall(r"^# default ([A-Z_][A-Z0-9_]*)=(.*)$", text, re.M))
+env.update(os.environ)
+def sub(m):
+    if m.group(1) not in env:
+        sys.exit(f"uring-pi: compare: {sys.argv[1]} needs {m.group(1)}")
+    return env[m.group(1)]
+sys.stdout.write(re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", sub, text))
+PY
+}
+
 # run_host LABEL HOST:PORT ROUND: the same jobs on a remote fio --server (see README).
 run_host() {
 	local l=$1 h=$2 r=$3 dir=$OUT/raw/$1/r$3 log=$OUT/logs/$1.r$3 rc=0 think=0 j m env
@@ -108,10 +133,12 @@ run_host() {
 			engine-attr) env="PI_CHK=GUARD,REFTAG PI_ACT=0 PI_ABI=attr" ;;
 			*) echo "uring-pi: compare: unknown mode $m" >&2; return 1 ;;
 			esac
-			# the client expands ${VARS} and sends the job file; the server runs it
-			if ! env $env DEV="$DEV" RUNTIME="$RUNTIME" RAMP="$RAMP" SIZE="$SIZE" THINKTIME="$think" \
-				FIO="${FIO_CLIENT:-$TOP/build/fio/fio}" ci/job.sh "jobs/perf/$j.fio" --client="$h" \
-				--output-format=json >"$dir/$j.$m.client" 2>>"$log.err"; then
+			# the server would expand ${VARS} from its own environment: send the job file expanded here
+			(export $env DEV="$DEV" RUNTIME="$RUNTIME" RAMP="$RAMP" SIZE="$SIZE" THINKTIME="$think"
+				expand_job "jobs/perf/$j.fio") >"$dir/$j.$m.fio" || return 1
+			# HOSTS has host:port, fio wants host,port
+			if ! "${FIO_CLIENT:-$TOP/build/fio/fio}" --client="${h%:*},${h##*:}" --output-format=json "$dir/$j.$m.fio" \
+				>"$dir/$j.$m.client" 2>>"$log.err"; then
 				echo "uring-pi: compare: $j ($m) on $h failed: $(tail -n 3 "$log.err" | tr '\n' ' ')" >&2
 				rc=1
 				continue

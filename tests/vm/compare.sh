@@ -1,0 +1,73 @@
+#!/bin/bash
+# tests/vm/compare.sh [KERNEL]: ci/compare.sh on a tiny run: one kernel (default stock)
+# against itself slowed (SLOW=, thinktime) must exit 1 and name the slowed rows in the
+# report; the same run without SLOW must exit 0. Then the HOSTS= client mode against a
+# fio --server started here on 127.0.0.1 (PI off, a file target), slowed and not.
+# Ends with "N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/../../ci/lib.sh"
+cd "$TOP"
+k=${1:-stock}
+TMP=$(mktemp -d)
+server=
+cleanup() { [ -z "$server" ] || kill "$server" 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+pass=0 fail=0
+ok() { echo "ok   $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+
+tiny=(JOBS=randread-4k MODES=off RUNTIME=2 RAMP=1 REPEAT=2 SIZE=16m)
+
+# compare NAME EXPECTED_RC SLOWED_LABEL_OR_EMPTY [VAR=VALUE...]
+compare() {
+	local name=$1 want=$2 slow=$3 rc t0=$SECONDS out=$BUILD/compare-test/$1
+	shift 3
+	env "${tiny[@]}" OUT="$out" "$@" ci/compare.sh >"$TMP/$name.out" 2>"$TMP/$name.err"
+	rc=$?
+	if [ "$rc" = "$want" ]; then
+		ok "$name: exit $rc ($((SECONDS - t0)) s)"
+	else
+		bad "$name: exit $rc, want $want ($((SECONDS - t0)) s)"
+		tail -n 5 "$TMP/$name.err" "$TMP/$name.out" | sed 's/^/     /'
+	fi
+	[ -s "$out/report.md" ] && [ -s "$out/report.png" ] && ls "$out"/raw/*/r1/*.json >/dev/null 2>&1 &&
+		ok "$name: report.md, report.png and raw JSON" || bad "$name: report.md, report.png or raw JSON missing in $out"
+	if [ -n "$slow" ]; then
+		if grep -q "^| $slow | .*\*\*WORSE\*\*" "$out/report.md" && grep -q "WORSE: $slow randread-4k/qd1 PI off" "$TMP/$name.out"; then
+			ok "$name: report and output name the slowed row ($slow randread-4k/qd1 PI off)"
+		else
+			bad "$name: the slowed row $slow is not named WORSE"
+			grep -E 'WORSE|^\| ' "$out/report.md" | sed 's/^/     /'
+		fi
+	elif grep -q 'WORSE' "$out/report.md"; then
+		bad "$name: a row marked WORSE without SLOW"
+		grep 'WORSE' "$out/report.md" | sed 's/^/     /'
+	else
+		ok "$name: no row marked WORSE"
+	fi
+}
+
+if [ -f "$BUILD/kernels/$k/bzImage" ] || [ -f "$k" ]; then
+	compare slowed 1 slow KERNELS="base=$k slow=$k" SLOW=slow
+	compare same 0 "" KERNELS="base=$k again=$k"
+else
+	bad "kernel $k is not built (ci/kernel.sh $k)"
+fi
+
+# HOSTS=: a fio --server on the loopback, the engine with PI off on a file
+port=$((20000 + RANDOM % 20000))
+truncate -s 16m "$TMP/target.img"
+"$BUILD/fio/fio" --server="ip:127.0.0.1,$port" >"$TMP/server.log" 2>&1 &
+server=$!
+sleep 1
+if kill -0 "$server" 2>/dev/null; then
+	h=127.0.0.1:$port
+	compare hosts-slowed 1 slow HOSTS="base=$h,slow=$h" SLOW=slow DEV="$TMP/target.img"
+	compare hosts-same 0 "" HOSTS="base=$h,again=$h" DEV="$TMP/target.img"
+else
+	bad "fio --server on 127.0.0.1:$port did not start: $(tail -n 2 "$TMP/server.log")"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

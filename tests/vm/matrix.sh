@@ -4,7 +4,7 @@
 # build/matrix/matrix.md, ends with "N passed, N failed".
 #   tests/vm/matrix.sh [--full]
 # Default (make check): every case on every device on the patched kernel
-# with the extended SQE; the default device on every kernel and ABI; the
+# with each ABI; the default device on the other kernels; the
 # corruption-on-the-medium case on every NVMe device (patched kernel).
 # --full (make check-full): every device on every kernel and ABI.
 set -uo pipefail
@@ -85,9 +85,10 @@ if [ $full = 1 ]; then
 		guest $k attr all scsi-dif-ip
 	done
 else
-	guest patched sqe128 all $NVME scsi-dif-crc
-	guest patched sqe128 all scsi-dif-ip
-	guest patched attr all $DEFAULT
+	for abi in sqe128 attr; do
+		guest patched $abi all $NVME scsi-dif-crc
+		guest patched $abi all scsi-dif-ip
+	done
 	guest mainline attr all $DEFAULT
 	guest distro attr all $DEFAULT
 fi

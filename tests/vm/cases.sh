@@ -72,6 +72,15 @@ summary() {
 i=$interval
 region() { echo "--offset=$(($1 * 1048576)) --size=${2:-1}m"; }
 
+# kernel_pi: pi_act=1, the kernel generates and checks PI (no metadata from user space); $seen.
+kernel_pi() {
+	out=$("$FIO" --name=c --ioengine=external:engines/uring_pi.so --filename="$dev" --direct=1 \
+		--rw=randwrite --bs=4k --size=4m --offset=96m --iodepth=16 --pi_act=1 --pi_chk=GUARD,REFTAG \
+		--verify=crc32c --do_verify=1 --verify_state_save=0 2>&1); rc=$?
+	seen=error
+	[ $rc -eq 0 ] && grep -q 'err= 0' <<<"$out" && seen=pass
+}
+
 # plain: a job without PI, verified by fio; $seen is pass or error.
 plain() {
 	out=$("$FIO" --name=c --ioengine=external:engines/uring_pi.so --filename="$dev" --direct=1 \
@@ -89,6 +98,8 @@ if [ "$abi" = none ]; then
 	done
 	plain
 	report "plain-write-verify" pass "$seen"
+	kernel_pi
+	report "kernel-pi-write-verify" pass "$seen"
 	echo "$npass passed, $nfail failed"
 	exit 0
 fi
@@ -116,6 +127,8 @@ fi
 # Ordinary I/O through the engine is unchanged by the kernel's PI path.
 plain
 report "plain-write-verify" pass "$seen"
+kernel_pi
+report "kernel-pi-write-verify" pass "$seen"
 # A kernel without the extended SQE (all but the patched one) must refuse it.
 if [ "$abi" = attr ] && [ "$kernel" != patched ]; then
 	ABI_OPT=sqe128 pi $(region 0) --rw=write --bs=$i --pi_chk=$all

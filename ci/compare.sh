@@ -10,7 +10,7 @@
 #   BASELINE   the first kernel's label (stock by default)
 #   THRESHOLD  auto = max(10%, 3 x measured spread), or a percentage
 #   GATE       iops: metrics that decide the exit status (any of iops,bw,p50,p99,cpu)
-#   SLOW       a kernel label whose runs get thinktime=SLOW_THINKTIME us (default 500) after
+#   SLOW       a kernel label whose runs get thinktime=SLOW_THINKTIME us (default 1000) after
 #              every I/O: a deliberately slowed run, to show the threshold trips
 #   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/
 #   HOSTS      [LABEL=]host:port,...: instead of guests, drive remote "fio --server" hosts
@@ -33,7 +33,7 @@ REPEAT=${REPEAT:-3}
 THRESHOLD=${THRESHOLD:-auto}
 GATE=${GATE:-iops}
 SLOW=${SLOW:-}
-SLOW_THINKTIME=${SLOW_THINKTIME:-500}
+SLOW_THINKTIME=${SLOW_THINKTIME:-1000}
 HOSTS=${HOSTS:-}
 OUT=${OUT:-$BUILD/compare}
 case $OUT in /*) ;; *) OUT=$TOP/$OUT ;; esac
@@ -185,6 +185,7 @@ set style fill solid 0.8 border -1
 set ylabel "IOPS / baseline IOPS"
 set yrange [0:*]
 set offsets 0,0,0.1,0
+set rmargin 10
 set xtics rotate by -35 font ",8"
 set key outside top center horizontal
 set grid ytics

@@ -5,7 +5,7 @@ OUT/report.md and OUT/report.dat (for gnuplot), prints every regression, and exi
 
 usage: compare_report.py OUT "LABEL..." BASELINE THRESHOLD GATE
   THRESHOLD: a number (percent), or "auto": max(10, 3 x the larger relative spread
-             (max-min)/median of the row and its baseline row).
+             +-(max-min)/2/median of the row and its baseline row).
   GATE: comma-separated metrics that decide the exit status: iops,bw,p50,p99,cpu.
 Standard library only."""
 import json
@@ -70,7 +70,7 @@ def summary(runs, m):
     v = [r[m] for r in runs]
     med = statistics.median(v)
     lo, hi = min(v), max(v)
-    spread = (hi - lo) / med * 100.0 if med else 0.0
+    spread = (hi - lo) / 2.0 / med * 100.0 if med else 0.0  # +- half the range
     return med, lo, hi, spread
 
 
@@ -106,7 +106,7 @@ def main():
         "is compared with the first kernel in that order that has it. "
         f"Threshold: {'max(10%, 3 x spread)' if threshold == 'auto' else threshold + '%'}; gated metrics: {', '.join(gate)}.",
         "",
-        "Each cell: median over the rounds; spread = (max-min)/median. Delta = this kernel's median vs the "
+        "Each cell: median over the rounds; spread = +-(max-min)/2/median. Delta = this kernel's median vs the "
         "baseline's, signed so that negative is worse. Under TCG emulation only ratios within one run mean anything.",
         "",
     ]

@@ -34,8 +34,8 @@ compare() {
 	[ -s "$out/report.md" ] && [ -s "$out/report.png" ] && ls "$out"/raw/*/r1/*.json >/dev/null 2>&1 &&
 		ok "$name: report.md, report.png and raw JSON" || bad "$name: report.md, report.png or raw JSON missing in $out"
 	if [ -n "$slow" ]; then
-		if grep -q "^| $slow | .*\*\*WORSE\*\*" "$out/report.md" && grep -q "WORSE: $slow randread-4k/qd1 PI off" "$TMP/$name.out"; then
-			ok "$name: report and output name the slowed row ($slow randread-4k/qd1 PI off)"
+		if grep -q "^| $slow | .*\*\*WORSE\*\*" "$out/report.md" && grep -q "WORSE: $slow randread-4k/qd[0-9]* PI off" "$TMP/$name.out"; then
+			ok "$name: report and output name the slowed row ($(grep -o "WORSE: $slow randread-4k/qd[0-9]*" "$TMP/$name.out" | head -n 1))"
 		else
 			bad "$name: the slowed row $slow is not named WORSE"
 			grep -E 'WORSE|^\| ' "$out/report.md" | sed 's/^/     /'

@@ -23,9 +23,17 @@ fatal() {
 $BB mount -t proc proc /proc
 $BB mount -t sysfs sysfs /sys
 $BB grep -q '^[^ ]* /dev devtmpfs' /proc/mounts || $BB mount -t devtmpfs devtmpfs /dev
+# The repository (this script's) may lie under a directory that gets a tmpfs below (a CI
+# clone under /tmp): hold a bind mount of it and put it back on top of the tmpfs.
+TOP=$(cd "$($BB dirname "$0")/.." && pwd)
+HOLD=/dev/.uring-pi-top
+$BB mkdir -p $HOLD && $BB mount -o bind "$TOP" $HOLD
 for d in /tmp /run /var/tmp /var/lock /root; do
 	[ -d $d ] && $BB mount -t tmpfs -o mode=1777 tmpfs $d
 done
+if [ ! -d "$TOP/ci" ]; then
+	$BB mkdir -p "$TOP" && $BB mount -o move $HOLD "$TOP" || fatal "cannot keep $TOP visible"
+fi
 $BB mkdir -p /dev/shm /run/uring-pi/out
 $BB mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 $BB mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 uringpi /run/uring-pi/out ||

@@ -72,23 +72,17 @@ summary() {
 i=$interval
 region() { echo "--offset=$(($1 * 1048576)) --size=${2:-1}m"; }
 
-# kernel_pi: pi_act=1, the kernel generates and checks PI (no metadata from user space); $seen.
-kernel_pi() {
+# verified ARGS: a random write+verify job through the engine with ARGS; $seen is pass or error.
+# Used without PI (plain I/O) and with pi_act=1 (the kernel generates and checks PI).
+verified() {
 	out=$("$FIO" --name=c --ioengine=external:engines/uring_pi.so --filename="$dev" --direct=1 \
-		--rw=randwrite --bs=4k --size=4m --offset=96m --iodepth=16 --pi_act=1 --pi_chk=GUARD,REFTAG \
-		--verify=crc32c --do_verify=1 --verify_state_save=0 2>&1); rc=$?
+		--rw=randwrite --bs=4k --size=4m --iodepth=16 --verify=crc32c --do_verify=1 \
+		--verify_state_save=0 "$@" 2>&1); rc=$?
 	seen=error
 	[ $rc -eq 0 ] && grep -q 'err= 0' <<<"$out" && seen=pass
 }
-
-# plain: a job without PI, verified by fio; $seen is pass or error.
-plain() {
-	out=$("$FIO" --name=c --ioengine=external:engines/uring_pi.so --filename="$dev" --direct=1 \
-		--rw=randwrite --bs=4k --size=4m --offset=64m --iodepth=16 --verify=crc32c --do_verify=1 \
-		--verify_state_save=0 2>&1); rc=$?
-	seen=error
-	[ $rc -eq 0 ] && grep -q 'err= 0' <<<"$out" && seen=pass
-}
+plain() { verified --offset=64m; }
+kernel_pi() { verified --offset=96m --pi_act=1 --pi_chk=GUARD,REFTAG; }
 
 if [ "$abi" = none ]; then
 	# No PI path in this kernel: refused, never run unprotected.

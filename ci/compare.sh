@@ -6,6 +6,7 @@
 #   DEVICE     nvme-512-8-t1 (a device of ci/vm.sh)
 #   JOBS       "randread-4k randwrite-4k seqread-128k" (jobs/perf/NAME.fio)
 #   MODES      auto (every PI mode the kernel supports: off kernel engine-sqe128 engine-attr), or a list
+#              of those and the peer's: fio (fio's ioengine=io_uring, no PI), fio-pi (its PI options)
 #   RUNTIME=5 RAMP=1 SIZE=64m   per fio job;  REPEAT=3 rounds, kernels alternating A B C A B C
 #   BASELINE   the first kernel's label (stock by default)
 #   THRESHOLD  auto = max(10%, 3 x measured spread), or a percentage
@@ -14,8 +15,9 @@
 #              every I/O: a deliberately slowed run, to show the threshold trips
 #   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/
 #   HOSTS      [LABEL=]host:port,...: instead of guests, drive remote "fio --server" hosts
-#              with fio --client; DEV = the device on those hosts; MODES=auto means off there
-#              (name the PI modes the hosts support: MODES="off kernel engine-attr"); see README
+#              with fio --client; DEV = the device on those hosts (overwritten!); see README
+# Each guest runs "fio --server" (ci/compare-guest.sh), reached through a forwarded loopback port
+# (ci/vm.sh -p): guests and real hosts are driven by the same fio --client code.
 # Exit: 0 no regression, 1 a result worse than the baseline beyond the threshold,
 #       2 usage error, no result, or a run failed.
 set -uo pipefail
@@ -77,84 +79,82 @@ BASELINE=${BASELINE:-${labels[0]}}
 
 rm -rf "$OUT/raw"
 mkdir -p "$OUT/raw" "$OUT/logs"
-# guest time limit: boot, fill, probes, and every job in up to four modes
-per_file=$((2 * (RUNTIME + RAMP) + 5))
-limit=$((300 + 4 * per_file * $(echo $JOBS | wc -w)))
+# guest time limit: boot, fill, probes, and every job (two of RUNTIME + RAMP) in every mode
+nmodes=$([ "$MODES" = auto ] && echo 4 || echo $MODES | wc -w)
+limit=$((300 + nmodes * (2 * (RUNTIME + RAMP) + 10) * $(echo $JOBS | wc -w)))
 
-# split LOG's marker-delimited results into DIR/JOB.MODE.json
-split_results() {
-	awk -v dir="$2" '
-		$1 == "@@@" && $3 == "BEGIN" { f = dir "/" $4 "." $5 ".json"; next }
-		$1 == "@@@" && $3 == "END" { close(f); f = ""; next }
-		f != "" { print > f }' "$1"
+# fio --client on HOST:PORT with job file $2 -> $3 (fio JSON); the reason on stderr when it fails.
+client() {
+	local hp=$1 job=$2 out=$3
+	"${FIO_CLIENT:-$TOP/build/fio/fio}" --client="${hp%:*},${hp##*:}" --output-format=json "$job" >"${out%.json}.client" 2>&1
+	python3 ci/compare_util.py result "${out%.json}.client" "$out"
 }
 
-# run_guest LABEL KERNEL ROUND
-run_guest() {
-	local l=$1 k=$2 r=$3 dir=$OUT/raw/$1/r$3 log=$OUT/logs/$1.r$3 think=0 rc t0=$SECONDS
+# drive LABEL HOST:PORT ROUND: fill, find the PI modes the target supports (MODES=auto),
+# then every job in every mode, reads first, through the fio --server on HOST:PORT.
+# DEV is the device there. Results: raw/LABEL/rROUND/JOB.MODE.json (+ .fio, .client).
+drive() {
+	local l=$1 hp=$2 r=$3 dir=$OUT/raw/$1/r$3 log=$OUT/logs/$1.r$3 think=0 rc=0 j m why modes=()
 	mkdir -p "$dir"
 	[ "$l" != "$SLOW" ] || think=$SLOW_THINKTIME
-	ci/vm.sh -k "$k" -d "$DEVICE" -t "$limit" -e "JOBS=$JOBS" -e "MODES=$MODES" -e "RUNTIME=$RUNTIME" \
-		-e "RAMP=$RAMP" -e "SIZE=$SIZE" -e "THINKTIME=$think" -- ci/compare-guest.sh >"$log.out" 2>"$log.err"
-	rc=$?
-	split_results "$log.out" "$dir"
-	say "compare: round $r $l ($k): $(ls "$dir" | wc -l) results, $((SECONDS - t0)) s, $(sed -n 's/^@@@ uring-pi-compare MODES/modes:/p' "$log.out")"
-	[ $rc -eq 0 ] || { echo "uring-pi: compare: round $r on $l exited $rc: $(tail -n 3 "$log.err" | tr '\n' ' ')" >&2; return 1; }
+	export DEV RUNTIME RAMP SIZE THINKTIME=$think
+	python3 ci/compare_util.py job jobs/perf/fill.fio off >"$dir/fill.fio" &&
+		why=$(client "$hp" "$dir/fill.fio" "$dir/fill.json.tmp" 2>&1) ||
+		{ echo "uring-pi: compare: filling $DEV on $l failed: $why" >&2; return 1; }
+	rm -f "$dir/fill.json.tmp"
+	for m in $([ "$MODES" = auto ] && echo off kernel engine-sqe128 engine-attr || echo "$MODES"); do
+		python3 ci/compare_util.py job probe "$m" >"$dir/probe.$m.fio" || return 1
+		if why=$(client "$hp" "$dir/probe.$m.fio" "$dir/probe.$m.json.tmp" 2>&1); then
+			modes+=("$m")
+		elif [ "$MODES" = auto ]; then
+			echo "$l: mode $m not supported: $why" >>"$log.err"
+		else
+			echo "uring-pi: compare: mode $m does not run on $l: $why" >&2
+			rc=1
+		fi
+		rm -f "$dir/probe.$m.json.tmp"
+	done
+	echo "${modes[*]}" >"$dir/modes"
+	for j in $(printf '%s\n' $JOBS | grep -v write) $(printf '%s\n' $JOBS | grep write); do
+		for m in "${modes[@]}"; do
+			python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+			why=$(client "$hp" "$dir/$j.$m.fio" "$dir/$j.$m.json" 2>&1) || {
+				rm -f "$dir/$j.$m.json"
+				echo "uring-pi: compare: $j ($m) on $l failed: $why" >&2
+				rc=1
+			}
+		done
+	done
+	return $rc
 }
 
-# expand_job JOBFILE: the job file with its ${VARS} filled in as ci/job.sh does
-# (environment first, then the file's "# default NAME=VALUE" lines).
-expand_job() {
-	python3 - "$1" <<'PY'
-import os, re, sys
-text = open(sys.argv[1]).read()
-env = dict(re.findall(r"^# default ([A-Z_][A-Z0-9_]*)=(.*)$", text, re.M))
-env.update(os.environ)
-def sub(m):
-    if m.group(1) not in env:
-        sys.exit(f"uring-pi: compare: {sys.argv[1]} needs {m.group(1)}")
-    return env[m.group(1)]
-sys.stdout.write(re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", sub, text))
-PY
+# run_guest LABEL KERNEL ROUND: a guest serving fio --server on a forwarded loopback port.
+run_guest() {
+	local l=$1 k=$2 r=$3 log=$OUT/logs/$1.r$3 fport cport vm rc=0 vrc greeting t0=$SECONDS
+	fport=$(python3 ci/compare_util.py port) cport=$(python3 ci/compare_util.py port)
+	ci/vm.sh -k "$k" -d "$DEVICE" -t "$limit" -p "$fport:8765" -p "$cport:8766" -- ci/compare-guest.sh \
+		>"$log.out" 2>"$log.err" &
+	vm=$!
+	until greeting=$(python3 ci/compare_util.py ctl "$cport" hello); do
+		kill -0 $vm 2>/dev/null || break
+		sleep 1
+	done
+	if [ -n "$greeting" ]; then
+		read -r _ DEV _ <<<"$greeting"
+		drive "$l" "127.0.0.1:$fport" "$r" || rc=1
+		python3 ci/compare_util.py ctl "$cport" stop >/dev/null
+	fi
+	wait $vm
+	vrc=$?
+	say "compare: round $r $l ($k): $(ls "$OUT/raw/$l/r$r"/*.json 2>/dev/null | wc -l) results, $((SECONDS - t0)) s, modes: $(cat "$OUT/raw/$l/r$r/modes" 2>/dev/null)"
+	[ $vrc -eq 0 ] || { echo "uring-pi: compare: the $l guest of round $r exited $vrc: $(tail -n 3 "$log.err" | tr '\n' ' ')" >&2; return 1; }
+	return $rc
 }
 
 # run_host LABEL HOST:PORT ROUND: the same jobs on a remote fio --server (see README).
 run_host() {
-	local l=$1 h=$2 r=$3 dir=$OUT/raw/$1/r$3 log=$OUT/logs/$1.r$3 rc=0 think=0 j m env
-	mkdir -p "$dir"
-	[ "$l" != "$SLOW" ] || think=$SLOW_THINKTIME
-	: "${DEV:?HOSTS= needs DEV=, the device (or file) on the hosts}"
-	for j in $JOBS; do
-		for m in $([ "$MODES" = auto ] && echo off || echo "$MODES"); do
-			case $m in
-			off) env="PI_CHK=off PI_ACT=1 PI_ABI=auto" ;;
-			kernel) env="PI_CHK=GUARD,REFTAG PI_ACT=1 PI_ABI=auto" ;;
-			engine-sqe128) env="PI_CHK=GUARD,REFTAG PI_ACT=0 PI_ABI=sqe128" ;;
-			engine-attr) env="PI_CHK=GUARD,REFTAG PI_ACT=0 PI_ABI=attr" ;;
-			*) echo "uring-pi: compare: unknown mode $m" >&2; return 1 ;;
-			esac
-			# the server would expand ${VARS} from its own environment: send the job file expanded here
-			(export $env DEV="$DEV" RUNTIME="$RUNTIME" RAMP="$RAMP" SIZE="$SIZE" THINKTIME="$think"
-				expand_job "jobs/perf/$j.fio") >"$dir/$j.$m.fio" || return 1
-			# HOSTS has host:port, fio wants host,port
-			if ! "${FIO_CLIENT:-$TOP/build/fio/fio}" --client="${h%:*},${h##*:}" --output-format=json "$dir/$j.$m.fio" \
-				>"$dir/$j.$m.client" 2>>"$log.err"; then
-				echo "uring-pi: compare: $j ($m) on $h failed: $(tail -n 3 "$log.err" | tr '\n' ' ')" >&2
-				rc=1
-				continue
-			fi
-			# the client's JSON (from the first "{" line on), without the per-client wrapper
-			python3 - "$dir/$j.$m.client" "$dir/$j.$m.json" <<'PY'
-import json, sys
-t = open(sys.argv[1]).read()
-d = json.loads(t[t.index("\n{") + 1 if not t.startswith("{") else 0:])
-if "client_stats" in d:
-    d = {"jobs": [j for j in d["client_stats"] if j.get("jobname") != "All clients"]}
-json.dump(d, open(sys.argv[2], "w"))
-PY
-		done
-	done
-	return $rc
+	: "${DEV:?HOSTS= needs DEV=, the device on the hosts}"
+	drive "$@"
 }
 
 t0=$SECONDS

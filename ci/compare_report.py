@@ -21,7 +21,16 @@ METRICS = {
     "p99": ("clat p99", "us", False),
     "cpu": ("CPU/IO", "us", False),
 }
-MODE_ORDER = ["off", "kernel", "engine-sqe128", "engine-attr"]
+MODE_ORDER = ["off", "kernel", "engine-sqe128", "engine-attr", "fio", "fio-pi"]
+# mode pairs compared within each kernel and round (same boot): A, B, what A/B shows, goals on A/B
+PAIRS = [
+    ("off", "fio", "engine PI off / fio io_uring", {"iops": (">=", 0.97)}),
+    ("engine-attr", "fio-pi", "engine PI (ABI 2) / fio io_uring PI", {"iops": (">=", 1.0), "cpu": ("<=", 1.0)}),
+    ("engine-sqe128", "engine-attr", "ABI 1 / ABI 2 (engine PI)", {}),
+    ("kernel", "off", "PI by the kernel / PI off", {}),
+    ("engine-sqe128", "off", "engine PI (ABI 1) / PI off", {}),
+    ("engine-attr", "off", "engine PI (ABI 2) / PI off", {}),
+]
 
 
 def job_metrics(job):
@@ -34,6 +43,7 @@ def job_metrics(job):
     runtime_us = job["job_runtime"] * 1000.0
     cpu = (job["usr_cpu"] + job["sys_cpu"]) / 100.0 * runtime_us / ios if ios else float("nan")
     return {
+        "arith": job.get("uring_pi_arith_ns", float("nan")) / 1000.0,
         "iops": iops,
         "bw": bw,
         "p50": pct.get("50.000000", float("nan")) / 1000.0,
@@ -62,7 +72,9 @@ def load(out, labels):
                     continue
                 for job in doc.get("jobs", []):
                     key = (f"{jobfile}/{job['jobname']}", mode)
-                    data.setdefault(key, {}).setdefault(label, []).append(job_metrics(job))
+                    m = job_metrics(job)
+                    m["round"] = rnd
+                    data.setdefault(key, {}).setdefault(label, []).append(m)
     return data
 
 
@@ -82,6 +94,54 @@ def fmt(x):
     if abs(x) >= 10:
         return f"{x:.1f}"
     return f"{x:.2f}"
+
+
+def pair_lines(data, labels):
+    """Modes against each other, per kernel: ratios of A to B taken within each round, then median (min-max)."""
+    lines = []
+    for label in labels:
+        rows = []
+        for job in sorted({k[0] for k in data}):
+            for a, b, what, goals in PAIRS:
+                ra = {r["round"]: r for r in data.get((job, a), {}).get(label, [])}
+                rb = {r["round"]: r for r in data.get((job, b), {}).get(label, [])}
+                rounds = sorted(set(ra) & set(rb))
+                if not rounds:
+                    continue
+
+                def stat(f):
+                    v = [f(ra[r], rb[r]) for r in rounds]
+                    v = [x for x in v if x == x]
+                    return (statistics.median(v), min(v), max(v)) if v else (float("nan"),) * 3
+
+                iops = stat(lambda x, y: x["iops"] / y["iops"])
+                cpu = stat(lambda x, y: x["cpu"] / y["cpu"])
+                dt = stat(lambda x, y: 1e6 / x["iops"] - 1e6 / y["iops"])
+                dcpu = stat(lambda x, y: x["cpu"] - y["cpu"])
+                arith = stat(lambda x, y: x["arith"] - (y["arith"] if y["arith"] == y["arith"] else 0.0))
+                verdicts = []
+                for m, (op, goal) in goals.items():
+                    v = iops[0] if m == "iops" else cpu[0]
+                    if v != v:
+                        continue
+                    met = v >= goal if op == ">=" else v <= goal
+                    verdicts.append(f"{METRICS[m][0]} {op} {goal}: {'met' if met else '**not met**'}")
+                rng = lambda t: f"{t[0]:.3f} ({t[1]:.3f}-{t[2]:.3f})"
+                rows.append(f"| {job} | {what} | {len(rounds)} | {rng(iops)} | {rng(cpu)} | {fmt(dt[0])} "
+                            f"({fmt(dt[1])} to {fmt(dt[2])}) | {fmt(dcpu[0])} | {fmt(arith[0])} | {'; '.join(verdicts)} |")
+        if rows:
+            lines += [f"### {label}", "",
+                      "| job | A / B | rounds | IOPS ratio (min-max) | CPU/IO ratio (min-max) | time per I/O A-B us "
+                      "(min to max) | CPU/IO A-B us | engine arithmetic A-B us/IO | goal |",
+                      "|---|---|---|---|---|---|---|---|---|"] + rows + [""]
+    if lines:
+        lines = ["## PI modes against each other", "",
+                 "Ratios of two modes measured in the same guest boot (same round), then the median and range over "
+                 "the rounds. Time per I/O = 1/IOPS (at queue depth 1 the latency, at depth 32 the throughput cost). "
+                 "Engine arithmetic = the engine's own count of time in PI generation and checking (TSC, "
+                 "PI summary line): of the CPU/IO difference against PI off, that much is the arithmetic, the rest "
+                 "the kernel and device.", ""] + lines
+    return lines
 
 
 def main():
@@ -158,6 +218,7 @@ def main():
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
         dat.append((f"{job} {mode}", dict(row_dat)))
+    lines += pair_lines(data, labels)
     lines += ["## Verdict", ""]
     if regressions:
         lines += [f"- WORSE: {r}" for r in regressions]

@@ -87,6 +87,18 @@ while read -r name dev; do
 done </run/uring-pi/devices
 export URING_PI_DEVICES=/run/uring-pi/devices URING_PI_KERNEL HOME=/root TMPDIR=/tmp
 
+# QEMU user networking (ci/vm.sh -p): the fixed addresses of its built-in DHCP range.
+if [ -n "${URING_PI_NET:-}" ]; then
+	i=0
+	until [ -e /sys/class/net/eth0 ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fatal "no network interface eth0 within 10 s (CONFIG_VIRTIO_NET?)"
+		sleep 0.1
+	done
+	$BB ip link set lo up && $BB ip link set eth0 up && $BB ip addr add 10.0.2.15/24 dev eth0 &&
+		$BB ip route add default via 10.0.2.2 || fatal "cannot configure eth0"
+fi
+
 cd "$URING_PI_CWD" 2>/dev/null || cd /
 echo "uring-pi-guest: $(uname -r), devices: $(echo $($BB cat /run/uring-pi/devices))" >/dev/console
 : >$OUT/started

@@ -140,7 +140,7 @@ build_tree() {
 
 # ---- distro: Debian's prebuilt kernel ----
 # The modules the tests need (their dependencies come from modules.dep).
-DISTRO_MODULES="virtio_pci 9pnet_virtio 9p nvme scsi_debug sd_mod t10-pi crc64-rocksoft crc-t10dif crc64 crct10dif_generic"
+DISTRO_MODULES="virtio_pci virtio_net 9pnet_virtio 9p nvme scsi_debug sd_mod t10-pi crc64-rocksoft crc-t10dif crc64 crct10dif_generic"
 
 # distro_pick: the newest generic linux-modules-*-amd64 of trixie-backports in papt's lists,
 # e.g. linux-modules-7.3.4+deb13-amd64 (not -cloud-amd64 or -rt-amd64).

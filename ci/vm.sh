@@ -1,6 +1,6 @@
 #!/bin/bash
 # ci/vm.sh [-k KERNEL] [-d DEVICES] [-t SECONDS] [-i IMAGEDIR] [--keep-images] [--dmesg FILE]
-#          [-e NAME=VALUE]... [-v] -- COMMAND...
+#          [-e NAME=VALUE]... [-p HOSTPORT:GUESTPORT]... [-v] -- COMMAND...
 # Boots a QEMU guest (TCG) whose root is this machine's root, read-only, over virtio-9p,
 # with the PI devices named in DEVICES, runs COMMAND in the guest in the current directory
 # (same path as on the host) and returns COMMAND's stdout, stderr and exit status.
@@ -11,6 +11,9 @@
 #   --keep-images  reuse existing disk images in IMAGEDIR (created if missing) instead of fresh ones
 #   --dmesg FILE   save the guest's kernel log (taken after COMMAND) to FILE
 #   -e NAME=VALUE  export a variable to COMMAND (repeatable)
+#   -p HOSTPORT:GUESTPORT  give the guest a network (QEMU user networking: the guest is 10.0.2.15 and
+#               reaches nothing but the host's forwards) and forward TCP 127.0.0.1:HOSTPORT to its
+#               GUESTPORT (repeatable); e.g. a "fio --server" in the guest driven by fio --client
 #   -v          copy the guest console to stderr as it runs
 # One argument after -- is a shell script (sh -c 'ARG'); several are a command and its arguments.
 # In the guest: /run/uring-pi/devices has one line "NAME /dev/DEV" per device, and
@@ -54,7 +57,7 @@ usage() {
 }
 
 kernel=stock devices=none limit=600 imagedir= keep=0 dmesg_to= verbose=0
-extra_env=()
+extra_env=() fwds=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) kernel=${2:?}; shift 2 ;;
@@ -62,6 +65,11 @@ while [ $# -gt 0 ]; do
 	-t) limit=${2:?}; shift 2 ;;
 	-i) imagedir=${2:?}; shift 2 ;;
 	-e) extra_env+=("${2:?}"); shift 2 ;;
+	-p)
+		[[ ${2:-} =~ ^[0-9]+:[0-9]+$ ]] || die "-p wants HOSTPORT:GUESTPORT, not '${2:-}'"
+		fwds+=",hostfwd=tcp:127.0.0.1:${2%:*}-:${2#*:}"
+		shift 2
+		;;
 	-v) verbose=1; shift ;;
 	--keep-images) keep=1; shift ;;
 	--dmesg) dmesg_to=${2:?}; shift 2 ;;
@@ -157,6 +165,7 @@ fi
 	echo "URING_PI_CWD=$(q "$PWD")"
 	echo "URING_PI_KERNEL=$(q "$kernel")"
 	echo "URING_PI_WANT=$(q "${want# }")"
+	[ -z "$fwds" ] || echo "URING_PI_NET=1"
 	for e in "${extra_env[@]}"; do echo "export ${e%%=*}=$(q "${e#*=}")"; done
 } >"$run/config"
 
@@ -186,6 +195,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc -accel "${URING
 	-virtfs "local,path=$run,mount_tag=uringpi,security_model=none,multidevs=remap"
 	"${qdev[@]}")
 [ -z "$initrd" ] || qemu+=(-initrd "$initrd")
+[ -z "$fwds" ] || qemu+=(-netdev "user,id=net0,restrict=on$fwds" -device virtio-net-pci,netdev=net0)
 
 # A boot that has not started COMMAND after this long is taken as hung (and retried once).
 BOOT_LIMIT=${URING_PI_BOOT_LIMIT:-180}

@@ -16,7 +16,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include <liburing.h>
 
@@ -64,6 +68,8 @@ struct upi_stats {
 	uint64_t injected;		/* writes sent with a corrupted tag */
 	uint64_t injected_rejected;	/* ... that completed with -EILSEQ */
 	uint64_t injected_silent;	/* ... that completed without error */
+	uint64_t arith_ticks;		/* upi_ticks() spent in pi_generate/pi_verify */
+	uint64_t arith_ios;		/* I/Os those ticks were spent on */
 };
 
 struct upi_data {
@@ -87,7 +93,31 @@ struct upi_data {
 	uint8_t *inject;		/* tag corrupted in the io_u's write, 0 if none */
 	uint64_t rng;
 	struct upi_stats st;
+	uint64_t t0_ticks, t0_ns;	/* at set-up: to convert ticks to ns */
 };
+
+/*
+ * The cost of the PI arithmetic per I/O, for the split of the PI overhead into
+ * arithmetic and kernel/device (docs/perf.md): the TSC where there is one (a
+ * few cycles, no system call even where the clock source is not the TSC, as in
+ * a TCG guest), converted to ns by the monotonic clock over the job's life.
+ */
+static uint64_t upi_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t upi_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __rdtsc();
+#else
+	return upi_ns();
+#endif
+}
 
 /* Per file: the device's profile, checked (and proven) at the first open. */
 struct upi_file {
@@ -364,6 +394,8 @@ static int fio_uring_pi_init(struct thread_data *td)
 		return 1;
 	}
 	ld->features = p.features;
+	ld->t0_ticks = upi_ticks();
+	ld->t0_ns = upi_ns();
 	return 0;
 }
 
@@ -375,14 +407,20 @@ static void fio_uring_pi_cleanup(struct thread_data *td)
 
 	if (!ld)
 		return;
-	if (ld->pi && ld->abi != UPI_ABI_NONE)
+	if (ld->pi && ld->abi != UPI_ABI_NONE) {
+		uint64_t dt = upi_ticks() - ld->t0_ticks, dns = upi_ns() - ld->t0_ns;
+		double arith_ns = ld->st.arith_ios && dt ?
+			(double)ld->st.arith_ticks * ((double)dns / (double)dt) / (double)ld->st.arith_ios : 0;
+
 		log_info("uring_pi: PI summary: %llu intervals generated, %llu checked, %llu errors "
-			 "(engine %llu, device %llu I/Os), injected %llu: %llu rejected, %llu silent\n",
+			 "(engine %llu, device %llu I/Os), injected %llu: %llu rejected, %llu silent; "
+			 "arithmetic %.0f ns per I/O\n",
 			 (unsigned long long)ld->st.generated, (unsigned long long)ld->st.checked,
 			 (unsigned long long)(ld->st.host_errors + ld->st.dev_errors),
 			 (unsigned long long)ld->st.host_errors, (unsigned long long)ld->st.dev_errors,
 			 (unsigned long long)ld->st.injected, (unsigned long long)ld->st.injected_rejected,
-			 (unsigned long long)ld->st.injected_silent);
+			 (unsigned long long)ld->st.injected_silent, arith_ns);
+	}
 	io_uring_queue_exit(&ld->ring);
 	upi_free(ld, td->o.nr_files);
 	td->io_ops_data = NULL;
@@ -688,7 +726,11 @@ static void upi_prep_pi(struct thread_data *td, struct upi_data *ld, struct io_u
 
 	ld->inject[io_u->index] = 0;
 	if (io_u->ddir == DDIR_WRITE) {
+		uint64_t t = upi_ticks();
+
 		pi_generate(prof, io_u->xfer_buf, io_u->xfer_buflen, md, &pio);
+		ld->st.arith_ticks += upi_ticks() - t;
+		ld->st.arith_ios++;
 		ld->st.generated += io_u->xfer_buflen / prof->interval;
 		if (o->pi_inject && upi_rand(ld) % 100 < o->pi_inject_pct) {
 			size_t k = upi_rand(ld) % (io_u->xfer_buflen / prof->interval);
@@ -814,8 +856,11 @@ static void upi_check_read(struct thread_data *td, struct upi_data *ld, struct i
 		.checks = ld->host_checks,
 	};
 	unsigned int n;
+	uint64_t t = upi_ticks();
 
 	n = pi_verify(prof, io_u->xfer_buf, io_u->xfer_buflen, ld->md + ld->md_len * io_u->index, &pio, errs, 8);
+	ld->st.arith_ticks += upi_ticks() - t;
+	ld->st.arith_ios++;
 	ld->st.checked += io_u->xfer_buflen / prof->interval;
 	if (!n)
 		return;

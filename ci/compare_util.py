@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Helpers of ci/compare.sh (standard library only):
+
+  compare_util.py job JOBFILE|probe MODE   the job to send with fio --client, ${VARS} filled in from the
+                                            environment, then the file's "# default NAME=VALUE" lines
+                                            (fio --client expands ${VARS} on the client's side)
+  compare_util.py result CLIENTOUT JSON     fio --client's output -> plain fio JSON; exit 1 (with the
+                                            reason) unless every job ran without error
+  compare_util.py ctl PORT MSG              one exchange with ci/compare-guest.sh's control port:
+                                            prints its greeting ("ready DEV KERNEL"); exit 1 if none
+  compare_util.py port                      a free TCP port on 127.0.0.1
+
+PI modes: off, kernel (pi_act=1), engine-sqe128 / engine-attr (pi_act=0, the engine generates and
+checks, on ABI 1 / ABI 2), and the peer, fio 3.41's own ioengine=io_uring: fio (no PI) and fio-pi
+(its PI options: pi_act=0, pi_chk=GUARD,REFTAG, md_per_io_size)."""
+import json
+import os
+import re
+import socket
+import sys
+
+ENGINE = "ioengine=external:engines/uring_pi.so"
+MODES = {
+    "off": {"PI_CHK": "off", "PI_ACT": "1", "PI_ABI": "auto"},
+    "kernel": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "1", "PI_ABI": "auto"},
+    "engine-sqe128": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "0", "PI_ABI": "sqe128"},
+    "engine-attr": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "0", "PI_ABI": "attr"},
+    "fio": {"PI_CHK": "off", "PI_ACT": "1", "PI_ABI": "auto"},
+    "fio-pi": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "0", "PI_ABI": "auto"},
+}
+# metadata per I/O for fio-pi: enough for 128 KiB in 512-byte blocks with 64-byte metadata
+PEER_MD_PER_IO = 16384
+PROBE = f"""[probe]
+{ENGINE}
+filename=${{DEV}}
+direct=1
+rw=read
+bs=4k
+size=4k
+pi_chk=${{PI_CHK}}
+pi_act=${{PI_ACT}}
+pi_abi=${{PI_ABI}}
+"""
+
+
+def job(path, mode):
+    if mode not in MODES:
+        sys.exit(f"uring-pi: compare: unknown PI mode {mode} (known: {' '.join(MODES)})")
+    text = PROBE if path == "probe" else open(path).read()
+    env = dict(re.findall(r"^# default ([A-Z_][A-Z0-9_]*)=(.*)$", text, re.M))
+    env.update(os.environ)
+    env.update(MODES[mode])
+
+    def sub(m):
+        if m.group(1) not in env:
+            sys.exit(f"uring-pi: compare: {path} needs {m.group(1)}")
+        return env[m.group(1)]
+
+    text = re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", sub, text)
+    if mode.startswith("fio"):
+        if ENGINE not in text:
+            sys.exit(f"uring-pi: compare: {path} does not use {ENGINE}: no peer mode for it")
+        drop = ("pi_abi=",) if mode == "fio-pi" else ("pi_abi=", "pi_chk=", "pi_act=")
+        peer = "ioengine=io_uring" + (f"\nmd_per_io_size={PEER_MD_PER_IO}" if mode == "fio-pi" else "")
+        text = "\n".join(l for l in text.replace(ENGINE, peer).split("\n") if not l.startswith(drop))
+    sys.stdout.write(text)
+
+
+def result(client_out, out):
+    text = open(client_out).read()
+    start = 0 if text.startswith("{") else text.find("\n{") + 1
+    if start < 0 or not text[start:].strip():
+        sys.exit("no JSON in fio's output")
+    try:
+        doc = json.loads(text[start:])
+    except ValueError as e:
+        sys.exit(f"fio's JSON does not parse: {e}")
+    jobs = doc.get("client_stats", doc.get("jobs", []))
+    jobs = [j for j in jobs if j.get("jobname") != "All clients"]
+    if not jobs:
+        # a job file the server could not parse: fio --client exits 0 with no job
+        why = [l for l in text[:start].split("\n") if "fio:" in l or "uring_pi" in l]
+        sys.exit("no job ran" + (": " + " / ".join(why[:3]) if why else ""))
+    bad = [f"{j['jobname']}: error {j['error']}" for j in jobs if j.get("error")]
+    # fio 3.41's io_uring without PI capabilities does no I/O and reports no error
+    bad += [f"{j['jobname']}: no I/O" for j in jobs if not j.get("error") and
+            not sum(j.get(d, {}).get("total_ios", 0) for d in ("read", "write", "trim"))]
+    if bad:
+        sys.exit("; ".join(bad))
+    # the engine's PI summary lines (arithmetic per I/O), in job order
+    arith = [float(x) for x in re.findall(r"arithmetic ([0-9.]+) ns per I/O", text[:start])]
+    if len(arith) == len(jobs):
+        for j, a in zip(jobs, arith):
+            j["uring_pi_arith_ns"] = a
+    with open(out, "w") as fh:
+        json.dump({"jobs": jobs}, fh)
+
+
+def ctl(port, msg):
+    try:
+        with socket.create_connection(("127.0.0.1", int(port)), timeout=5) as s:
+            s.settimeout(10)
+            greeting = s.makefile().readline()
+            if not greeting.startswith("ready "):
+                return 1
+            s.sendall(msg.encode() + b"\n")
+            s.makefile().readline()
+            print(greeting.strip())
+            return 0
+    except OSError:
+        return 1
+
+
+def port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "job":
+        job(*args)
+    elif cmd == "result":
+        result(*args)
+    elif cmd == "ctl":
+        sys.exit(ctl(*args))
+    elif cmd == "port":
+        port()
+    else:
+        sys.exit(__doc__)

@@ -77,16 +77,18 @@ def result(client_out, out):
         sys.exit(f"fio's JSON does not parse: {e}")
     jobs = doc.get("client_stats", doc.get("jobs", []))
     jobs = [j for j in jobs if j.get("jobname") != "All clients"]
+    # what fio and the engine said (the server's lines, "<host> " first)
+    said = [l.split("> ", 1)[-1] for l in text[:start].split("\n") if "fio:" in l or "uring_pi: " in l]
+    said = " / ".join([l for l in said if "PI summary" not in l][:2])
     if not jobs:
         # a job file the server could not parse: fio --client exits 0 with no job
-        why = [l for l in text[:start].split("\n") if "fio:" in l or "uring_pi" in l]
-        sys.exit("no job ran" + (": " + " / ".join(why[:3]) if why else ""))
+        sys.exit("no job ran" + (": " + said if said else ""))
     bad = [f"{j['jobname']}: error {j['error']}" for j in jobs if j.get("error")]
     # fio 3.41's io_uring without PI capabilities does no I/O and reports no error
     bad += [f"{j['jobname']}: no I/O" for j in jobs if not j.get("error") and
             not sum(j.get(d, {}).get("total_ios", 0) for d in ("read", "write", "trim"))]
     if bad:
-        sys.exit("; ".join(bad))
+        sys.exit("; ".join(bad) + (": " + said if said else ""))
     # the engine's PI summary lines (arithmetic per I/O), in job order
     arith = [float(x) for x in re.findall(r"arithmetic ([0-9.]+) ns per I/O", text[:start])]
     if len(arith) == len(jobs):

@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/vm/compare.sh [KERNEL]: ci/compare.sh on a tiny run: one kernel (default stock)
 # against itself slowed (SLOW=, thinktime) must exit 1 and name the slowed rows in the
-# report; the same run without SLOW must exit 0. Then the HOSTS= client mode against a
-# fio --server started here on 127.0.0.1 (PI off, a file target), slowed and not.
+# report; the same run without SLOW must exit 0; a PI mode the kernel lacks, named in
+# MODES, must exit 2 with the reason. Then the HOSTS= client mode against a fio --server
+# started here on 127.0.0.1 (PI off, a file target), slowed and not.
 # Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
@@ -51,6 +52,17 @@ compare() {
 if [ -f "$BUILD/kernels/$k/bzImage" ] || [ -f "$k" ]; then
 	compare slowed 1 slow KERNELS="base=$k slow=$k" SLOW=slow
 	compare same 0 "" KERNELS="base=$k again=$k"
+	# a PI mode the kernel lacks, asked for by name: exit 2 and say which and why
+	env "${tiny[@]}" REPEAT=1 KERNELS="$k" MODES="off engine-sqe128" OUT="$BUILD/compare-test/nomode" ci/compare.sh \
+		>"$TMP/nomode.out" 2>"$TMP/nomode.err"
+	rc=$?
+	if [ $rc = 2 ] && grep -q "mode engine-sqe128 does not run on $k: .*uring_pi" "$TMP/nomode.err" &&
+		ls "$BUILD/compare-test/nomode/raw/$k/r1/randread-4k.off.json" >/dev/null 2>&1; then
+		ok "nomode: exit 2, $(grep -o 'mode engine-sqe128 does not run.*' "$TMP/nomode.err" | cut -c 1-150)"
+	else
+		bad "nomode: exit $rc, want 2 with the reason and the off results"
+		tail -n 5 "$TMP/nomode.err" | sed 's/^/     /'
+	fi
 else
 	bad "kernel $k is not built (ci/kernel.sh $k)"
 fi

@@ -15,8 +15,8 @@ ISAL_DEP      := $(ISAL_PREFIX)/lib/libisal.a
 endif
 FIO     := $(FIO_DIR)/fio
 ENGINE  := engines/uring_pi.so
-PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c
-PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h
+PURE_SRC := engines/pi.c engines/crc_multi.c engines/sqe.c engines/profile.c
+PURE_HDR := engines/pi.h engines/crc_multi.h engines/sqe.h engines/profile.h engines/uapi.h
 UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe
 
 .PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench compare clean distclean
@@ -64,9 +64,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(PURE_SRC) $(PURE_HDR) $(IS
 
 # The arithmetic benchmark, beside isa-l's bare CRC and fio's own PI helpers (pinned tree).
 FIO_PI_SRC := $(FIO_DIR)/engines/nvme.c $(FIO_DIR)/crc/crct10dif_common.c $(FIO_DIR)/crc/crc64.c
-$(BUILD)/bench/pi_bench: bench/pi_bench.c engines/pi.c engines/pi.h $(FIO) $(ISAL_DEP)
+$(BUILD)/bench/pi_bench: bench/pi_bench.c engines/pi.c engines/pi.h engines/crc_multi.c engines/crc_multi.h $(FIO) $(ISAL_DEP)
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -w $(FIO_CPPFLAGS) $(ISAL_CPPFLAGS) -o $@ bench/pi_bench.c engines/pi.c $(FIO_PI_SRC) $(ISAL_LIBS)
+	$(CC) -O2 -g -w $(FIO_CPPFLAGS) $(ISAL_CPPFLAGS) -o $@ bench/pi_bench.c engines/pi.c engines/crc_multi.c $(FIO_PI_SRC) $(ISAL_LIBS)
 
 bench: $(BUILD)/bench/pi_bench
 	{ $(BUILD)/bench/pi_bench; echo; echo "instructions per 4 KiB I/O (callgrind):"; bench/instr.sh $(BUILD)/bench/pi_bench; } | tee $(BUILD)/bench.txt

@@ -10,6 +10,7 @@
 #include <isa-l/crc.h>
 #include <isa-l/crc64.h>
 
+#include "../../engines/crc_multi.h"
 #include "../../engines/pi.h"
 #include "check.h"
 
@@ -254,6 +255,63 @@ static void test_format(const struct fmt *f)
 	free(m);
 }
 
+/*
+ * Several intervals at once (crc_multi, AVX-512) against the reference, every
+ * length and count it takes; then generation with and without it, byte for
+ * byte, for I/Os of 1 to 19 intervals (groups of 8 plus a partial group).
+ */
+static void test_multi(void)
+{
+	static uint8_t d[8 * (4096 + 64) + 64], a[19 * 64], b[19 * 64];
+	static const struct fmt fmts[] = {
+		{ PI_GUARD_CRC16, 1, 512, 8, false }, { PI_GUARD_CRC16, 3, 512, 64, false },
+		{ PI_GUARD_CRC16, 1, 4096, 64, true }, { PI_GUARD_CRC64, 1, 512, 16, false },
+	};
+	uint16_t out[8];
+	int on = 0;
+
+	fill_random(d, sizeof(d));
+	crc_multi_enabled = true;
+	for (size_t len = 64; len <= 4096; len += 64)
+		for (unsigned int n = 1; n <= 8; n++) {
+			if (!crc16_t10dif_multi(d + 3, len, n, len + 64, out))
+				continue;
+			on = 1;
+			for (unsigned int i = 0; i < n; i++)
+				CHECK(out[i] == ref_crc16(0, d + 3 + i * (len + 64), len),
+				      "multi CRC16 len %zu n %u buffer %u", len, n, i);
+		}
+	printf("crc_multi (AVX-512 VPCLMULQDQ): %s on this CPU\n", on ? "tested" : "not available, not tested");
+	CHECK(!crc16_t10dif_multi(d, 100, 2, 100, out) && !crc16_t10dif_multi(d, 512, 9, 512, out),
+	      "multi CRC16 refuses a length not a multiple of 64 and more than 8 buffers");
+	for (unsigned int fi = 0; fi < sizeof(fmts) / sizeof(fmts[0]); fi++) {
+		const struct fmt *f = &fmts[fi];
+		struct pi_profile p;
+		char err[128];
+		static uint8_t data[19 * 4096];
+		struct pi_io io = { .seed = 77, .app_tag = 0x4321, .app_mask = 0xffff, .checks = PI_TAG_ALL };
+
+		pi_profile_init(&p, f->guard, f->type, f->interval, f->md_size, f->first, err, sizeof(err));
+		fill_random(data, sizeof(data));
+		for (unsigned int n = 1; n <= 19; n++) {
+			size_t len = (size_t)n * f->interval;
+
+			fill_random(a, sizeof(a));	/* the opaque bytes before a last tuple count */
+			memcpy(b, a, sizeof(b));
+			crc_multi_enabled = false;
+			pi_generate(&p, data, len, a, &io);
+			crc_multi_enabled = true;
+			pi_generate(&p, data, len, b, &io);
+			CHECK(!memcmp(a, b, pi_md_len(&p, len)), "format %u, %u intervals: same tuples with and without multi",
+			      fi, n);
+			data[len - 1] ^= 1;
+			CHECK(pi_verify(&p, data, len, b, &io, NULL, 0) == 1, "format %u, %u intervals: last one corrupt",
+			      fi, n);
+			data[len - 1] ^= 1;
+		}
+	}
+}
+
 static void test_profiles(void)
 {
 	struct pi_profile p;
@@ -285,6 +343,9 @@ int main(void)
 	srand(12345);
 	test_check_values();
 	test_profiles();
+	test_multi();
+	/* every format with several intervals at once (where the CPU can) and one at a time */
+	for (int multi = 1; multi >= 0; multi--)
 	for (unsigned int g = 0; g < 3; g++)
 		for (int type = 1; type <= 3; type++)
 			for (unsigned int iv = 0; iv < 2; iv++)
@@ -296,6 +357,7 @@ int main(void)
 
 						if (f.guard == PI_GUARD_IP && big)
 							continue;
+						crc_multi_enabled = multi;
 						test_format(&f);
 					}
 	return check_done();

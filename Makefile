@@ -86,9 +86,9 @@ check-unit: $(UNIT)
 check-host: $(ENGINE)
 	@tests/run.sh tests/host/*.sh
 
-# The guests: kernels (built on first use), launcher smoke test, kernel ABI test, PI matrix.
-# kabi.sh first: it builds the four kernels the others boot.
-VM_TESTS := tests/vm/kabi.sh tests/vm/smoke.sh tests/vm/matrix.sh
+# The guests: kernels (built on first use), launcher smoke test, kernel ABI test, PI matrix,
+# make compare's threshold rule. kabi.sh first: it builds the four kernels the others boot.
+VM_TESTS := tests/vm/kabi.sh tests/vm/smoke.sh tests/vm/matrix.sh tests/vm/compare.sh
 check-vm: $(ENGINE) $(BUILD)/tests/pi_abi_test
 	@tests/run.sh $(VM_TESTS)
 

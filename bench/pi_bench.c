@@ -20,6 +20,7 @@
 #include "fio.h"
 #include "engines/nvme.h"
 
+#include "../engines/crc_multi.h"
 #include "../engines/pi.h"
 
 #define IO_BYTES 4096
@@ -42,7 +43,7 @@ struct ctx {
 	const struct fmt *f;
 	struct pi_profile prof;
 	struct pi_io gen, chk;
-	uint8_t *data, *md;
+	uint8_t *data, *md, *src;
 	/* fio */
 	struct nvme_data nd;
 	struct fio_file file;
@@ -80,6 +81,43 @@ static void upi_ver(struct ctx *c)
 	sink += pi_verify(&c->prof, c->data, IO_BYTES, c->md, &c->chk, NULL, 0);
 }
 
+/* The simple loop: one isa-l call per interval (crc_multi off). */
+static void upi_gen_loop(struct ctx *c)
+{
+	crc_multi_enabled = false;
+	pi_generate(&c->prof, c->data, IO_BYTES, c->md, &c->gen);
+	crc_multi_enabled = true;
+}
+
+static void upi_ver_loop(struct ctx *c)
+{
+	crc_multi_enabled = false;
+	sink += pi_verify(&c->prof, c->data, IO_BYTES, c->md, &c->chk, NULL, 0);
+	crc_multi_enabled = true;
+}
+
+/* A write whose data is copied into the I/O buffer first: copy, then generate ... */
+static void copy_gen(struct ctx *c)
+{
+	memcpy(c->data, c->src, IO_BYTES);
+	pi_generate(&c->prof, c->data, IO_BYTES, c->md, &c->gen);
+}
+
+/* ... or isa-l's fused copy-and-CRC per interval (CRC16 only), then the 8-byte tuple (Type 1). */
+static void copy_gen_fused(struct ctx *c)
+{
+	uint32_t iv = c->f->interval, ref = (uint32_t)c->gen.seed;
+
+	for (uint32_t off = 0, i = 0; off < IO_BYTES; off += iv, i++, ref++) {
+		uint16_t g = crc16_t10dif_copy(0, c->data + off, c->src + off, iv);
+		uint8_t *t = c->md + i * c->f->md;
+		uint32_t r = __builtin_bswap32(ref);
+
+		t[0] = g >> 8, t[1] = (uint8_t)g, t[2] = c->gen.app_tag >> 8, t[3] = (uint8_t)c->gen.app_tag;
+		memcpy(t + 4, &r, 4);
+	}
+}
+
 static void fio_gen(struct ctx *c)
 {
 	c->io_u.ddir = DDIR_WRITE;
@@ -103,10 +141,11 @@ static void setup(struct ctx *c, const struct fmt *f)
 		exit(1);
 	}
 	c->data = aligned_alloc(4096, IO_BYTES);
+	c->src = aligned_alloc(4096, IO_BYTES);
 	/* Metadata not 4 KiB-aligned to the data: no 4K-aliasing stalls between them. */
 	c->md = (uint8_t *)aligned_alloc(4096, 2 * 4096) + 2048 + 64;
 	for (int i = 0; i < IO_BYTES; i++)
-		c->data[i] = (uint8_t)rand();
+		c->src[i] = c->data[i] = (uint8_t)rand();
 	c->gen = (struct pi_io){ .seed = 1000, .app_tag = 0x1234 };
 	c->chk = (struct pi_io){ .seed = 1000, .app_tag = 0x1234, .app_mask = 0xffff, .checks = PI_TAG_ALL };
 
@@ -150,6 +189,74 @@ static int cmp_double(const void *a, const void *b)
 enum { ISAL_INT, ISAL_WHOLE, UPI_GEN, FIO_GEN, UPI_VER, FIO_VER, NIMPL };
 static void (*const impls[NIMPL])(struct ctx *) = { isal_per_interval, isal_whole, upi_gen, fio_gen,
 						    upi_ver, fio_ver };
+enum { GEN_LOOP, GEN_MULTI, VER_LOOP, VER_MULTI, COPY_GEN, COPY_FUSED, NVAR };
+static void (*const variants[NVAR])(struct ctx *) = { upi_gen_loop, upi_gen, upi_ver_loop, upi_ver,
+						      copy_gen, copy_gen_fused };
+
+/* fastest of REPS repetitions of iters calls of each of the n functions, alternating in rotated order */
+static double time_all(struct ctx *c, void (*const *fn)(struct ctx *), int n, long iters, double *best)
+{
+	double t[NIMPL > NVAR ? NIMPL : NVAR][REPS], noise = 0;
+
+	for (int r = 0; r < REPS; r++)
+		for (int j = 0; j < n; j++) {
+			int k = (j + r) % n;	/* rotate: no implementation always follows another */
+			double t0 = now_ns();
+
+			for (long i = 0; i < iters; i++)
+				fn[k](c);
+			t[k][r] = (now_ns() - t0) / iters;
+		}
+	for (int k = 0; k < n; k++) {
+		qsort(t[k], REPS, sizeof(double), cmp_double);
+		best[k] = t[k][0];
+		if (t[k][REPS / 2] / t[k][0] - 1 > noise)
+			noise = t[k][REPS / 2] / t[k][0] - 1;
+	}
+	return noise;	/* the largest spread from the fastest to the median */
+}
+
+/* Several intervals at once and the fused copy, each against the simple loop. */
+static void batched(const void *fmts_, size_t nfmt, long iters, int only)
+{
+	const struct fmt *fmts = fmts_;
+
+	printf("\nbatched and fused, ns per 4 KiB I/O, fastest of %d repetitions; gain = simple loop / variant\n", REPS);
+	printf("several intervals at once (crc_multi): %s\n", crc_multi_available() ?
+	       "AVX-512 VPCLMULQDQ, CRC16 guard" : "not on this CPU (the loop is used)");
+	printf("%-14s %9s %9s %5s | %9s %9s %5s | %9s %9s %5s | %s\n", "format", "gen loop", "gen multi", "gain",
+	       "ver loop", "ver multi", "gain", "copy+gen", "fused", "gain", "noise");
+	for (size_t fi = 0; fi < nfmt; fi++) {
+		struct ctx c;
+		double best[NVAR], noise;
+		int n = fmts[fi].guard == PI_GUARD_CRC16 && fmts[fi].md == 8 ? NVAR : COPY_GEN;
+
+		if (only >= 0 && (size_t)only != fi)
+			continue;
+		setup(&c, &fmts[fi]);
+		if (n == NVAR) {
+			/* the fused variant writes the same tuples */
+			uint8_t want[64];
+
+			upi_gen(&c);
+			memcpy(want, c.md, IO_BYTES / fmts[fi].interval * 8);
+			memset(c.md, 0, 64);
+			copy_gen_fused(&c);
+			if (memcmp(want, c.md, IO_BYTES / fmts[fi].interval * 8)) {
+				fprintf(stderr, "pi_bench: %s: the fused copy writes other tuples\n", fmts[fi].name);
+				exit(1);
+			}
+		}
+		noise = time_all(&c, variants, n, iters, best);
+		printf("%-14s %9.1f %9.1f %5.2f | %9.1f %9.1f %5.2f | ", fmts[fi].name, best[GEN_LOOP], best[GEN_MULTI],
+		       best[GEN_LOOP] / best[GEN_MULTI], best[VER_LOOP], best[VER_MULTI], best[VER_LOOP] / best[VER_MULTI]);
+		if (n == NVAR)
+			printf("%9.1f %9.1f %5.2f | %4.0f%%\n", best[COPY_GEN], best[COPY_FUSED],
+			       best[COPY_GEN] / best[COPY_FUSED], noise * 100);
+		else
+			printf("%9s %9s %5s | %4.0f%%\n", "-", "-", "-", noise * 100);
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -177,7 +284,7 @@ int main(int argc, char **argv)
 	       "gen", "fio gen", "g/isal", "g/fio", "verify", "fio ver", "v/isal", "v/fio", "noise");
 	for (size_t fi = 0; fi < sizeof(fmts) / sizeof(fmts[0]); fi++) {
 		struct ctx c;
-		double t[NIMPL][REPS], med[NIMPL], noise = 0;
+		double med[NIMPL], noise;
 
 		if (only >= 0 && (size_t)only != fi)
 			continue;
@@ -188,21 +295,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pi_bench: %s: fio and uring-pi disagree on the tuples\n", fmts[fi].name);
 			return 1;
 		}
-		for (int r = 0; r < REPS; r++)
-			for (int j = 0; j < NIMPL; j++) {
-				int k = (j + r) % NIMPL;	/* rotate: no implementation always follows another */
-				double t0 = now_ns();
-
-				for (long i = 0; i < iters; i++)
-					impls[k](&c);
-				t[k][r] = (now_ns() - t0) / iters;
-			}
-		for (int k = 0; k < NIMPL; k++) {
-			qsort(t[k], REPS, sizeof(double), cmp_double);
-			med[k] = t[k][0];
-			if (t[k][REPS / 2] / t[k][0] - 1 > noise)
-				noise = t[k][REPS / 2] / t[k][0] - 1;
-		}
+		noise = time_all(&c, impls, NIMPL, iters, med);
 		printf("%-14s %9.1f %9.1f | %9.1f %9.1f %6.2f %6.2f | %9.1f %9.1f %6.2f %6.2f | %4.0f%%\n", fmts[fi].name,
 		       med[ISAL_INT], med[ISAL_WHOLE], med[UPI_GEN], med[FIO_GEN], med[UPI_GEN] / med[ISAL_INT],
 		       med[UPI_GEN] / med[FIO_GEN], med[UPI_VER], med[FIO_VER], med[UPI_VER] / med[ISAL_INT],
@@ -216,5 +309,7 @@ int main(int argc, char **argv)
 	       bad ? "MISSED in some format" : "met in every format");
 	printf("against fio's helpers (time): faster in %d formats, slower beyond the noise in %d "
 	       "(the instruction counts below decide within the noise)\n", faster, slower);
+	if (only < 0)
+		batched(fmts, sizeof(fmts) / sizeof(fmts[0]), iters, only);
 	return 0;
 }

@@ -6,6 +6,9 @@ BUILD=${BUILD:-$TOP/build}
 CACHE=${URING_PI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uring-pi}
 
 say() { printf '[uring-pi] %s\n' "$*" >&2; }
+# dev_var NAME: the variable that holds device NAME's block device in a guest (ci/vm.sh
+# exports it), e.g. URING_PI_DEV_NVME_512_8_T1 for nvme-512-8-t1.
+dev_var() { echo "URING_PI_DEV_$(echo "$1" | tr 'a-z-' 'A-Z_')"; }
 die() { printf 'uring-pi: %s\n' "$*" >&2; exit 1; }
 
 # The Debian mirror this machine's apt already uses (no host is named in the tree).

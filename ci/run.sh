@@ -17,6 +17,5 @@ case "$KERNEL" in
 */*) [ -f "$KERNEL" ] || die "no kernel image $KERNEL" ;;
 *)   say "[2/3] kernel '$KERNEL' (a first build takes 10-15 minutes)"; ci/kernel.sh "$KERNEL" >/dev/null ;;
 esac
-var=URING_PI_DEV_$(echo "$DEVICE" | tr 'a-z-' 'A-Z_')
 say "[3/3] booting '$KERNEL' with $DEVICE, running $JOB"
-exec ci/vm.sh -k "$KERNEL" -d "$DEVICE" -t "${TIMEOUT:-1200}" -- "DEV=\$$var ci/job.sh $JOB"
+exec ci/vm.sh -k "$KERNEL" -d "$DEVICE" -t "${TIMEOUT:-1200}" -- "DEV=\$$(dev_var "$DEVICE") ci/job.sh $JOB"

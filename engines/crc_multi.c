@@ -120,17 +120,27 @@ TARGET static void multi(const uint8_t *d, size_t len, unsigned int n, size_t st
 		reduce4(acc[4], acc[5], acc[6], acc[7], out + 4, n - 4);
 }
 
-bool crc16_t10dif_multi(const uint8_t *d, size_t len, unsigned int n, size_t stride, uint16_t *out)
+bool crc_multi_available(void)
 {
 	if (!c.ok)
 		init();
-	if (c.ok < 0 || !crc_multi_enabled || n > 8 || !len || len % 64)
+	return c.ok > 0;
+}
+
+bool crc16_t10dif_multi(const uint8_t *d, size_t len, unsigned int n, size_t stride, uint16_t *out)
+{
+	if (!crc_multi_enabled || !crc_multi_available() || n > 8 || !len || len % 64)
 		return false;
 	multi(d, len, n, stride, out);
 	return true;
 }
 
 #else
+bool crc_multi_available(void)
+{
+	return false;
+}
+
 bool crc16_t10dif_multi(const uint8_t *d, size_t len, unsigned int n, size_t stride, uint16_t *out)
 {
 	return false;

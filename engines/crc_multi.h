@@ -14,6 +14,9 @@
  */
 bool crc16_t10dif_multi(const uint8_t *d, size_t len, unsigned int n, size_t stride, uint16_t *out);
 
+/* The CPU has what crc16_t10dif_multi needs. */
+bool crc_multi_available(void);
+
 /* On by default; off forces the one-interval-per-call loop (benchmarks and tests compare both). */
 extern bool crc_multi_enabled;
 

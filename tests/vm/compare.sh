@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/vm/compare.sh [KERNEL]: ci/compare.sh on a tiny run: one kernel (default stock)
 # against itself slowed (SLOW=, thinktime) must exit 1 and name the slowed rows in the
-# report; the same run without SLOW must exit 0; a PI mode the kernel lacks, named in
+# report; the same run without SLOW (with fio's io_uring as the peer) must exit 0; a PI mode the kernel lacks, named in
 # MODES, must exit 2 with the reason. Then the HOSTS= client mode against a fio --server
 # started here on 127.0.0.1 (PI off, a file target), slowed and not.
 # Ends with "N passed, N failed".
@@ -51,7 +51,15 @@ compare() {
 
 if [ -f "$BUILD/kernels/$k/bzImage" ] || [ -f "$k" ]; then
 	compare slowed 1 slow KERNELS="base=$k slow=$k" SLOW=slow
-	compare same 0 "" KERNELS="base=$k again=$k"
+	compare same 0 "" KERNELS="base=$k again=$k" MODES="off fio"
+	# the peer mode ran (fio's own io_uring engine) and the report sets the modes against each other
+	if grep -qx 'ioengine=io_uring' "$BUILD/compare-test/same/raw/base/r1/randread-4k.fio.fio" &&
+		[ -s "$BUILD/compare-test/same/raw/base/r1/randread-4k.fio.json" ] &&
+		grep -q "^| randread-4k/qd1 | engine PI off / fio io_uring | 2 | .* | IOPS >= 0.97: " "$BUILD/compare-test/same/report.md"; then
+		ok "same: fio's io_uring ran as the peer; the report has engine PI off / fio io_uring over 2 rounds"
+	else
+		bad "same: no peer result or no modes table in the report"
+	fi
 	# a PI mode the kernel lacks, asked for by name: exit 2 and say which and why
 	env "${tiny[@]}" REPEAT=1 KERNELS="$k" MODES="off engine-sqe128" OUT="$BUILD/compare-test/nomode" ci/compare.sh \
 		>"$TMP/nomode.out" 2>"$TMP/nomode.err"

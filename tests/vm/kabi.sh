@@ -7,18 +7,17 @@
 #            ABI too) is never honoured silently.
 # Ends with "N passed, N failed".
 set -uo pipefail
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../../ci/lib.sh"
 cd "$TOP"
 out=build/kabi
 mkdir -p "$out"
 npass=0 nfail=0
-var() { echo "URING_PI_DEV_$(echo "$1" | tr 'a-z-' 'A-Z_')"; }
 
 # run KERNEL ARGS DEVICE...: pi_abi_test ARGS on each device in one guest.
 run() {
 	local kernel=$1 args=$2 script="" d log=$out/$1.log
 	shift 2
-	for d in "$@"; do script="$script echo \"== $d\"; build/tests/pi_abi_test $args \$$(var "$d");"; done
+	for d in "$@"; do script="$script echo \"== $d\"; build/tests/pi_abi_test $args \$$(dev_var "$d");"; done
 	echo "== $kernel: pi_abi_test $args on $*"
 	URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 ci/vm.sh -k "$kernel" -d "$(echo "$*" | tr ' ' ,)" \
 		-i build/vm-kabi -t 1800 --dmesg "$out/$kernel.dmesg" -- "$script" >"$log" 2>&1

@@ -8,7 +8,7 @@
 # corruption-on-the-medium case on every NVMe device (patched kernel).
 # --full (make check-full): every device on every kernel and ABI.
 set -uo pipefail
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../../ci/lib.sh"
 cd "$TOP"
 full=0
 [ "${1:-${MATRIX_ARGS:-}}" = --full ] && full=1
@@ -22,7 +22,6 @@ SCSI="scsi-dif-crc scsi-dif-ip"
 DEFAULT=nvme-512-8-t1
 npass=0 nfail=0
 
-var() { echo "URING_PI_DEV_$(echo "$1" | tr 'a-z-' 'A-Z_')"; }
 
 # guest KERNEL ABI PHASE DEVICE...: one boot, cases.sh on each device
 # (ABI "peer": upstream fio's own PI support, tests/vm/peer.sh).
@@ -32,9 +31,9 @@ guest() {
 	devs=$(echo "$*" | tr ' ' ,)
 	for d in "$@"; do
 		if [ "$abi" = peer ]; then
-			script="$script tests/vm/peer.sh $d \$$(var "$d") $kernel $phase;"
+			script="$script tests/vm/peer.sh $d \$$(dev_var "$d") $kernel $phase;"
 		else
-			script="$script tests/vm/cases.sh $d \$$(var "$d") $kernel $abi $phase;"
+			script="$script tests/vm/cases.sh $d \$$(dev_var "$d") $kernel $abi $phase;"
 		fi
 	done
 	log=$out/$kernel-$abi-$phase-${devs//,/_}.log

@@ -2,7 +2,10 @@
 # Guest side of ci/compare.sh, run by ci/vm.sh -p HOSTPORT:8765 -p HOSTPORT2:8766: serves
 # "fio --server" on port 8765 to the host's fio --client until the host sends "stop" to
 # port 8766. Port 8766 answers each connection, once the fio server listens, with
-# "ready DEV KERNEL" (DEV: the device the jobs are to use, the guest's first one).
+# "ready DEV KERNEL" (DEV: the device the jobs are to use, the guest's first one), then
+# takes one line: "stop", "integrity 0|1" (the kernel's own PI on DEV, both directions:
+# integrity/write_generate and read_verify; for PI mode none) or anything else (no-op),
+# and answers "ok" or "error: WHY".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DEV=${DEV:-$(awk 'NR == 1 { print $2 }' "$URING_PI_DEVICES")}
@@ -31,7 +34,15 @@ while True:
         try:
             c.sendall(f"ready {dev} {kernel}\n".encode())
             msg = c.makefile().readline().strip()
-            c.sendall(b"ok\n")
+            reply = "ok"
+            if msg.startswith("integrity "):
+                try:
+                    for f in ("write_generate", "read_verify"):
+                        with open(f"/sys/block/{os.path.basename(dev)}/integrity/{f}", "w") as fh:
+                            fh.write(msg.split()[1])
+                except OSError as e:
+                    reply = f"error: {e}"
+            c.sendall(f"{reply}\n".encode())
         except OSError:
             continue
     if msg == "stop":

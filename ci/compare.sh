@@ -6,7 +6,8 @@
 #   DEVICE     nvme-512-8-t1 (a device of ci/vm.sh)
 #   JOBS       "randread-4k randwrite-4k seqread-128k" (jobs/perf/NAME.fio)
 #   MODES      auto (every PI mode the kernel supports: off kernel engine-sqe128 engine-attr), or a list
-#              of those and the peer's: fio (fio's ioengine=io_uring, no PI), fio-pi (its PI options)
+#              of those, none (no PI at all: off with the kernel's own PI turned off; guests only) and
+#              the peer's: fio (fio's ioengine=io_uring, no PI), fio-pi (its PI options)
 #   RUNTIME=5 RAMP=1 SIZE=64m   per fio job;  REPEAT=3 rounds, kernels alternating A B C A B C
 #   BASELINE   the first kernel's label (stock by default)
 #   THRESHOLD  auto = max(10%, 3 x measured spread), or a percentage
@@ -90,6 +91,21 @@ client() {
 	python3 ci/compare_util.py result "${out%.json}.client" "$out"
 }
 
+# run_mode MODE HOST:PORT JOB OUT: client() in a PI mode; mode none turns the kernel's
+# own PI off around the job through the guest's control port (CTL_PORT; none needs a guest).
+run_mode() {
+	local m=$1 why rc
+	[ "$m" = none ] || { client "$2" "$3" "$4"; return; }
+	[ -n "${CTL_PORT:-}" ] || { echo "mode none needs a guest (it turns the kernel's PI off there)" >&2; return 1; }
+	why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "integrity 0" 2>&1 >/dev/null) ||
+		{ echo "cannot turn the kernel's PI off: $why" >&2; return 1; }
+	client "$2" "$3" "$4"
+	rc=$?
+	why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "integrity 1" 2>&1 >/dev/null) ||
+		{ echo "cannot turn the kernel's PI back on: $why" >&2; return 1; }
+	return $rc
+}
+
 # drive LABEL HOST:PORT ROUND: fill, find the PI modes the target supports (MODES=auto),
 # then every job in every mode, reads first, through the fio --server on HOST:PORT.
 # DEV is the device there. Results: raw/LABEL/rROUND/JOB.MODE.json (+ .fio, .client).
@@ -104,7 +120,7 @@ drive() {
 	rm -f "$dir/fill.json.tmp"
 	for m in $([ "$MODES" = auto ] && echo off kernel engine-sqe128 engine-attr || echo "$MODES"); do
 		python3 ci/compare_util.py job probe "$m" >"$dir/probe.$m.fio" || return 1
-		if why=$(client "$hp" "$dir/probe.$m.fio" "$dir/probe.$m.json.tmp" 2>&1); then
+		if why=$(run_mode "$m" "$hp" "$dir/probe.$m.fio" "$dir/probe.$m.json.tmp" 2>&1); then
 			modes+=("$m")
 		elif [ "$MODES" = auto ]; then
 			echo "$l: mode $m not supported: $why" >>"$log.err"
@@ -118,7 +134,7 @@ drive() {
 	for j in $(printf '%s\n' $JOBS | grep -v write) $(printf '%s\n' $JOBS | grep write); do
 		for m in "${modes[@]}"; do
 			python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
-			why=$(client "$hp" "$dir/$j.$m.fio" "$dir/$j.$m.json" 2>&1) || {
+			why=$(run_mode "$m" "$hp" "$dir/$j.$m.fio" "$dir/$j.$m.json" 2>&1) || {
 				rm -f "$dir/$j.$m.json"
 				echo "uring-pi: compare: $j ($m) on $l failed: $why" >&2
 				rc=1
@@ -141,7 +157,7 @@ run_guest() {
 	done
 	if [ -n "$greeting" ]; then
 		read -r _ DEV _ <<<"$greeting"
-		drive "$l" "127.0.0.1:$fport" "$r" || rc=1
+		CTL_PORT=$cport drive "$l" "127.0.0.1:$fport" "$r" || rc=1
 		python3 ci/compare_util.py ctl "$cport" stop >/dev/null
 	fi
 	wait $vm

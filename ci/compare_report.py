@@ -21,7 +21,7 @@ METRICS = {
     "p99": ("clat p99", "us", False),
     "cpu": ("CPU/IO", "us", False),
 }
-MODE_ORDER = ["off", "kernel", "engine-sqe128", "engine-attr", "fio", "fio-pi"]
+MODE_ORDER = ["none", "off", "kernel", "engine-sqe128", "engine-attr", "fio", "fio-pi"]
 # mode pairs compared within each kernel and round (same boot): A, B, what A/B shows, goals on A/B
 PAIRS = [
     ("off", "fio", "engine PI off / fio io_uring", {"iops": (">=", 0.97)}),
@@ -30,6 +30,10 @@ PAIRS = [
     ("kernel", "off", "PI by the kernel / PI off", {}),
     ("engine-sqe128", "off", "engine PI (ABI 1) / PI off", {}),
     ("engine-attr", "off", "engine PI (ABI 2) / PI off", {}),
+    ("off", "none", "PI off (the kernel's own PI) / no PI", {}),
+    ("kernel", "none", "PI by the kernel / no PI", {}),
+    ("engine-sqe128", "none", "engine PI (ABI 1) / no PI", {}),
+    ("engine-attr", "none", "engine PI (ABI 2) / no PI", {}),
 ]
 
 

@@ -7,10 +7,12 @@
   compare_util.py result CLIENTOUT JSON     fio --client's output -> plain fio JSON; exit 1 (with the
                                             reason) unless every job ran without error
   compare_util.py ctl PORT MSG              one exchange with ci/compare-guest.sh's control port:
-                                            prints its greeting ("ready DEV KERNEL"); exit 1 if none
+                                            prints its greeting ("ready DEV KERNEL"); exit 1 if none,
+                                            or if the answer to MSG is not "ok" (printed on stderr)
   compare_util.py port                      a free TCP port on 127.0.0.1
 
-PI modes: off, kernel (pi_act=1), engine-sqe128 / engine-attr (pi_act=0, the engine generates and
+PI modes: none (no PI in the engine, and the kernel's own PI turned off: guests only), off (no PI in
+the engine; the kernel protects a PI device by itself), kernel (pi_act=1), engine-sqe128 / engine-attr (pi_act=0, the engine generates and
 checks, on ABI 1 / ABI 2), and the peer, fio 3.41's own ioengine=io_uring: fio (no PI) and fio-pi
 (its PI options: pi_act=0, pi_chk=GUARD,REFTAG, md_per_io_size)."""
 import json
@@ -21,6 +23,7 @@ import sys
 
 ENGINE = "ioengine=external:engines/uring_pi.so"
 MODES = {
+    "none": {"PI_CHK": "off", "PI_ACT": "1", "PI_ABI": "auto"},
     "off": {"PI_CHK": "off", "PI_ACT": "1", "PI_ABI": "auto"},
     "kernel": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "1", "PI_ABI": "auto"},
     "engine-sqe128": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "0", "PI_ABI": "sqe128"},
@@ -106,8 +109,11 @@ def ctl(port, msg):
             if not greeting.startswith("ready "):
                 return 1
             s.sendall(msg.encode() + b"\n")
-            s.makefile().readline()
+            answer = s.makefile().readline().strip()
             print(greeting.strip())
+            if answer != "ok":
+                print(answer or "no answer", file=sys.stderr)
+                return 1
             return 0
     except OSError:
         return 1

@@ -382,10 +382,28 @@ static int fio_uring_pi_init(struct thread_data *td)
 	ld->kpi = upi_pi_requested(o) && o->pi_act;
 	td->io_ops_data = ld;
 
-	/* An SQE128 ring when the extended SQE may be used. */
+	/*
+	 * The ring fio's own io_uring engine sets up (CQ no larger than the SQ,
+	 * no IPIs for completions, task work run only when reaping), dropping
+	 * what an older kernel refuses in the same order; plus SQE128 when the
+	 * extended SQE may be used.
+	 */
+	unsigned int flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER |
+			     IORING_SETUP_DEFER_TASKRUN;
+	static const unsigned int optional[] = { IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+						 IORING_SETUP_COOP_TASKRUN, IORING_SETUP_CQSIZE, 0 };
+
 	if (ld->pi && o->pi_abi != PI_ABI_ATTR)
-		p.flags |= IORING_SETUP_SQE128;
-	ret = io_uring_queue_init_params(depth, &ld->ring, &p);
+		flags |= IORING_SETUP_SQE128;
+	for (unsigned int i = 0;; i++) {
+		memset(&p, 0, sizeof(p));
+		p.flags = flags;
+		p.cq_entries = depth;
+		ret = io_uring_queue_init_params(depth, &ld->ring, &p);
+		if (ret != -EINVAL || !optional[i])
+			break;
+		flags &= ~optional[i];
+	}
 	if (ret) {
 		log_err("uring_pi: io_uring set-up (%u entries%s) failed: %s\n", depth,
 			p.flags & IORING_SETUP_SQE128 ? ", SQE128" : "", strerror(-ret));
@@ -921,8 +939,12 @@ static int fio_uring_pi_getevents(struct thread_data *td, unsigned int min, unsi
 		}
 		io_uring_cq_advance(&ld->ring, n);
 		ld->inflight -= n;
-		if (events >= min)
+		if (events >= min) {
+			/* with DEFER_TASKRUN, completions become CQEs only when asked for */
+			if (!events && ld->inflight && io_uring_get_events(&ld->ring) >= 0 && io_uring_cq_ready(&ld->ring))
+				continue;
 			break;
+		}
 		ret = io_uring_wait_cqe_nr(&ld->ring, &cqe, min - events);
 		if (ret && ret != -EINTR && ret != -EAGAIN && ret != -ETIME) {
 			td_verror(td, -ret, "io_uring_wait_cqe");

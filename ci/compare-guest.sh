@@ -2,18 +2,18 @@
 # Guest side of ci/compare.sh, run by ci/vm.sh -p HOSTPORT:8765 -p HOSTPORT2:8766: serves
 # "fio --server" on port 8765 to the host's fio --client until the host sends "stop" to
 # port 8766. Port 8766 answers each connection, once the fio server listens, with
-# "ready DEV KERNEL" (DEV: the device the jobs are to use, the guest's first one), then
-# takes one line: "stop", "integrity 0|1" (the kernel's own PI on DEV, both directions:
-# integrity/write_generate and read_verify; for PI mode none) or anything else (no-op),
-# and answers "ok" or "error: WHY".
+# "ready KERNEL NAME=/dev/DEV ..." (the guest's devices, in ci/vm.sh -d order), then
+# takes one line: "stop", "integrity 0|1 /dev/DEV" (the kernel's own PI on DEV, both
+# directions: integrity/write_generate and read_verify; for PI mode none) or anything
+# else (no-op), and answers "ok" or "error: WHY".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-DEV=${DEV:-$(awk 'NR == 1 { print $2 }' "$URING_PI_DEVICES")}
 build/fio/fio --server=ip:0.0.0.0,8765 &
 server=$!
-python3 - "$DEV" "${URING_PI_KERNEL:-unknown}" "$server" <<'PY'
+python3 - "$URING_PI_DEVICES" "${URING_PI_KERNEL:-unknown}" "$server" <<'PY'
 import os, socket, sys, time
-dev, kernel, server = sys.argv[1], sys.argv[2], int(sys.argv[3])
+devices, kernel, server = sys.argv[1], sys.argv[2], int(sys.argv[3])
+devs = [l.split() for l in open(devices) if len(l.split()) == 2]
 
 def listening(port):
     with open("/proc/net/tcp") as f:
@@ -32,15 +32,18 @@ while True:
     with c:
         c.settimeout(10)
         try:
-            c.sendall(f"ready {dev} {kernel}\n".encode())
+            c.sendall(f"ready {kernel} {' '.join(n + '=' + d for n, d in devs)}\n".encode())
             msg = c.makefile().readline().strip()
             reply = "ok"
             if msg.startswith("integrity "):
                 try:
+                    _, on, dev = msg.split()
+                    if dev not in (d for _, d in devs):
+                        raise OSError(f"{dev} is not a device of this guest")
                     for f in ("write_generate", "read_verify"):
                         with open(f"/sys/block/{os.path.basename(dev)}/integrity/{f}", "w") as fh:
-                            fh.write(msg.split()[1])
-                except OSError as e:
+                            fh.write(on)
+                except (OSError, ValueError) as e:
                     reply = f"error: {e}"
             c.sendall(f"{reply}\n".encode())
         except OSError:

@@ -3,10 +3,12 @@
 # Every knob is an environment variable (make compare passes them through):
 #   KERNELS    "stock patched mainline": names of ci/kernel.sh or bzImage paths, each
 #              optionally LABEL=KERNEL (e.g. "a=stock b=build/kernels/stock/bzImage")
-#   DEVICE     nvme-512-8-t1 (a device of ci/vm.sh)
+#   DEVICE     nvme-512-8-t1: the device set every kernel gets, devices of ci/vm.sh separated by
+#              commas (e.g. nvme-512-8-t1,nvme-4k-16-t1): one guest has them all, each is measured
 #   JOBS       "randread-4k randwrite-4k seqread-128k" (jobs/perf/NAME.fio)
-#   MODES      auto (every PI mode the kernel supports: off kernel engine-sqe128 engine-attr), or a list
-#              of those, none (no PI at all: off with the kernel's own PI turned off; guests only) and
+#   MODES      auto (every PI mode the kernel supports: off kernel engine-sqe128 engine-attr), all (the
+#              same for every mode: auto's, none, fio, fio-pi), or a list of modes, each of which must run:
+#              auto's, none (no PI at all: off with the kernel's own PI turned off; guests only) and
 #              the peer's: fio (fio's ioengine=io_uring, no PI), fio-pi (its PI options)
 #   RUNTIME=5 RAMP=1 SIZE=64m   per fio job;  REPEAT=3 rounds, kernels alternating A B C A B C
 #   BASELINE   the first kernel's label (stock by default)
@@ -16,7 +18,8 @@
 #              every I/O: a deliberately slowed run, to show the threshold trips
 #   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/
 #   HOSTS      [LABEL=]host:port,...: instead of guests, drive remote "fio --server" hosts
-#              with fio --client; DEV = the device on those hosts (overwritten!); see README
+#              with fio --client; DEV = the device(s) on those hosts, comma-separated, the same
+#              path(s) on every host (overwritten!); see README
 # Each guest runs "fio --server" (ci/compare-guest.sh), reached through a forwarded loopback port
 # (ci/vm.sh -p): guests and real hosts are driven by the same fio --client code.
 # Exit: 0 no regression, 1 a result worse than the baseline beyond the threshold,
@@ -29,6 +32,11 @@ KERNELS=${KERNELS:-stock patched mainline}
 DEVICE=${DEVICE:-nvme-512-8-t1}
 JOBS=${JOBS:-randread-4k randwrite-4k seqread-128k}
 MODES=${MODES:-auto}
+case $MODES in
+auto) try_modes="off kernel engine-sqe128 engine-attr" ;;
+all) try_modes="none off kernel engine-sqe128 engine-attr fio fio-pi" ;;
+*) try_modes=$MODES ;;
+esac
 RUNTIME=${RUNTIME:-5}
 RAMP=${RAMP:-1}
 SIZE=${SIZE:-64m}
@@ -74,15 +82,17 @@ if [ -n "$HOSTS" ]; then
 		{ echo "uring-pi: compare: two hosts labelled alike; write LABEL=HOST:PORT" >&2; exit 2; }
 fi
 [ ${#labels[@]} -gt 0 ] || { echo "uring-pi: compare: no kernel to run" >&2; exit 2; }
+[ -z "$HOSTS" ] || [ -n "${DEV:-}" ] || { echo "uring-pi: compare: HOSTS= needs DEV=, the device(s) on the hosts" >&2; exit 2; }
 BASELINE=${BASELINE:-${labels[0]}}
 [ -z "$SLOW" ] || printf '%s\n' "${labels[@]}" | grep -qx -- "$SLOW" ||
 	{ echo "uring-pi: compare: SLOW=$SLOW is none of: ${labels[*]}" >&2; exit 2; }
 
 rm -rf "$OUT/raw"
 mkdir -p "$OUT/raw" "$OUT/logs"
-# guest time limit: boot, fill, probes, and every job (two of RUNTIME + RAMP) in every mode
-nmodes=$([ "$MODES" = auto ] && echo 4 || echo $MODES | wc -w)
-limit=$((300 + nmodes * (2 * (RUNTIME + RAMP) + 10) * $(echo $JOBS | wc -w)))
+# guest time limit: boot, and on every device fill, probes, and every job (two of RUNTIME + RAMP) in every mode
+nmodes=$(echo $try_modes | wc -w)
+ndevs=$(echo ${DEVICE//,/ } | wc -w)
+limit=$((300 + ndevs * (60 + nmodes * (2 * (RUNTIME + RAMP) + 10) * $(echo $JOBS | wc -w))))
 
 # fio --client on HOST:PORT with job file $2 -> $3 (fio JSON); the reason on stderr when it fails.
 client() {
@@ -97,35 +107,35 @@ run_mode() {
 	local m=$1 why rc
 	[ "$m" = none ] || { client "$2" "$3" "$4"; return; }
 	[ -n "${CTL_PORT:-}" ] || { echo "mode none needs a guest (it turns the kernel's PI off there)" >&2; return 1; }
-	why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "integrity 0" 2>&1 >/dev/null) ||
+	why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "integrity 0 $DEV" 2>&1 >/dev/null) ||
 		{ echo "cannot turn the kernel's PI off: $why" >&2; return 1; }
 	client "$2" "$3" "$4"
 	rc=$?
-	why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "integrity 1" 2>&1 >/dev/null) ||
+	why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "integrity 1 $DEV" 2>&1 >/dev/null) ||
 		{ echo "cannot turn the kernel's PI back on: $why" >&2; return 1; }
 	return $rc
 }
 
-# drive LABEL HOST:PORT ROUND: fill, find the PI modes the target supports (MODES=auto),
-# then every job in every mode, reads first, through the fio --server on HOST:PORT.
-# DEV is the device there. Results: raw/LABEL/rROUND/JOB.MODE.json (+ .fio, .client).
+# drive LABEL HOST:PORT ROUND NAME DEV: fill device DEV (NAME in the report), find the PI modes
+# it supports (MODES=auto or all), then every job in every mode, reads first, through the
+# fio --server on HOST:PORT. Results: raw/LABEL/rROUND/NAME/JOB.MODE.json (+ .fio, .client).
 drive() {
-	local l=$1 hp=$2 r=$3 dir=$OUT/raw/$1/r$3 log=$OUT/logs/$1.r$3 think=0 rc=0 j m why modes=()
+	local l=$1 hp=$2 r=$3 DEV=$5 dir=$OUT/raw/$1/r$3/$4 log=$OUT/logs/$1.r$3 think=0 rc=0 j m why modes=()
 	mkdir -p "$dir"
 	[ "$l" != "$SLOW" ] || think=$SLOW_THINKTIME
 	export DEV RUNTIME RAMP SIZE THINKTIME=$think
 	python3 ci/compare_util.py job jobs/perf/fill.fio off >"$dir/fill.fio" &&
 		why=$(client "$hp" "$dir/fill.fio" "$dir/fill.json.tmp" 2>&1) ||
-		{ echo "uring-pi: compare: filling $DEV on $l failed: $why" >&2; return 1; }
+		{ echo "uring-pi: compare: filling $4 ($DEV) on $l failed: $why" >&2; return 1; }
 	rm -f "$dir/fill.json.tmp"
-	for m in $([ "$MODES" = auto ] && echo off kernel engine-sqe128 engine-attr || echo "$MODES"); do
+	for m in $try_modes; do
 		python3 ci/compare_util.py job probe "$m" >"$dir/probe.$m.fio" || return 1
 		if why=$(run_mode "$m" "$hp" "$dir/probe.$m.fio" "$dir/probe.$m.json.tmp" 2>&1); then
 			modes+=("$m")
-		elif [ "$MODES" = auto ]; then
-			echo "$l: mode $m not supported: $why" >>"$log.err"
+		elif [ "$MODES" = auto ] || [ "$MODES" = all ]; then
+			echo "$l: mode $m not supported on $4: $why" >>"$log.err"
 		else
-			echo "uring-pi: compare: mode $m does not run on $l: $why" >&2
+			echo "uring-pi: compare: mode $m does not run on $l ($4): $why" >&2
 			rc=1
 		fi
 		rm -f "$dir/probe.$m.json.tmp"
@@ -136,7 +146,7 @@ drive() {
 			python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
 			why=$(run_mode "$m" "$hp" "$dir/$j.$m.fio" "$dir/$j.$m.json" 2>&1) || {
 				rm -f "$dir/$j.$m.json"
-				echo "uring-pi: compare: $j ($m) on $l failed: $why" >&2
+				echo "uring-pi: compare: $j ($m) on $l ($4) failed: $why" >&2
 				rc=1
 			}
 		done
@@ -146,7 +156,7 @@ drive() {
 
 # run_guest LABEL KERNEL ROUND: a guest serving fio --server on a forwarded loopback port.
 run_guest() {
-	local l=$1 k=$2 r=$3 log=$OUT/logs/$1.r$3 fport cport vm rc=0 vrc greeting t0=$SECONDS
+	local l=$1 k=$2 r=$3 log=$OUT/logs/$1.r$3 fport cport vm rc=0 vrc greeting d t0=$SECONDS
 	fport=$(python3 ci/compare_util.py port) cport=$(python3 ci/compare_util.py port)
 	ci/vm.sh -k "$k" -d "$DEVICE" -t "$limit" -p "$fport:8765" -p "$cport:8766" -- ci/compare-guest.sh \
 		>"$log.out" 2>"$log.err" &
@@ -156,21 +166,27 @@ run_guest() {
 		sleep 1
 	done
 	if [ -n "$greeting" ]; then
-		read -r _ DEV _ <<<"$greeting"
-		CTL_PORT=$cport drive "$l" "127.0.0.1:$fport" "$r" || rc=1
+		# "ready KERNEL NAME=/dev/DEV ...": every device of the set, in DEVICE's order
+		for d in ${greeting#ready * }; do
+			CTL_PORT=$cport drive "$l" "127.0.0.1:$fport" "$r" "${d%%=*}" "${d#*=}" || rc=1
+		done
 		python3 ci/compare_util.py ctl "$cport" stop >/dev/null
 	fi
 	wait $vm
 	vrc=$?
-	say "compare: round $r $l ($k): $(ls "$OUT/raw/$l/r$r"/*.json 2>/dev/null | wc -l) results, $((SECONDS - t0)) s, modes: $(cat "$OUT/raw/$l/r$r/modes" 2>/dev/null)"
+	say "compare: round $r $l ($k): $(ls "$OUT/raw/$l/r$r"/*/*.json 2>/dev/null | wc -l) results, $((SECONDS - t0)) s, modes: $(cat "$OUT/raw/$l/r$r"/*/modes 2>/dev/null | sort -u | tr '\n' ' ')"
 	[ $vrc -eq 0 ] || { echo "uring-pi: compare: the $l guest of round $r exited $vrc: $(tail -n 3 "$log.err" | tr '\n' ' ')" >&2; return 1; }
 	return $rc
 }
 
-# run_host LABEL HOST:PORT ROUND: the same jobs on a remote fio --server (see README).
+# run_host LABEL HOST:PORT ROUND: the same jobs on a remote fio --server (see README), on each
+# device of DEV, named in the report by its file name.
 run_host() {
-	: "${DEV:?HOSTS= needs DEV=, the device on the hosts}"
-	drive "$@"
+	local d rc=0
+	for d in ${DEV//,/ }; do
+		drive "$@" "$(basename "$d")" "$d" || rc=1
+	done
+	return $rc
 }
 
 t0=$SECONDS

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Report of ci/compare.sh: reads OUT/raw/LABEL/rN/JOB.MODE.json (fio JSON), writes
+"""Report of ci/compare.sh: reads OUT/raw/LABEL/rN/DEVICE/JOB.MODE.json (fio JSON), writes
 OUT/report.md and OUT/report.dat (for gnuplot), prints every regression, and exits
 1 when a gated metric of a row is worse than its baseline by more than the threshold.
 
@@ -57,28 +57,30 @@ def job_metrics(job):
 
 
 def load(out, labels):
-    """-> data[(job, mode)][label] = list of metric dicts, one per round."""
+    """-> data[("DEVICE JOBFILE/JOBNAME", mode)][label] = list of metric dicts, one per round."""
     data = {}
     for label in labels:
         base = os.path.join(out, "raw", label)
         if not os.path.isdir(base):
             continue
         for rnd in sorted(os.listdir(base)):
-            for f in sorted(os.listdir(os.path.join(base, rnd))):
-                if not f.endswith(".json"):
-                    continue
-                jobfile, mode = f[: -len(".json")].split(".", 1)
-                try:
-                    with open(os.path.join(base, rnd, f)) as fh:
-                        doc = json.load(fh)
-                except ValueError as e:
-                    print(f"uring-pi: compare: {label}/{rnd}/{f}: not fio JSON ({e})", file=sys.stderr)
-                    continue
-                for job in doc.get("jobs", []):
-                    key = (f"{jobfile}/{job['jobname']}", mode)
-                    m = job_metrics(job)
-                    m["round"] = rnd
-                    data.setdefault(key, {}).setdefault(label, []).append(m)
+            for dev in sorted(os.listdir(os.path.join(base, rnd))):
+                path = os.path.join(base, rnd, dev)
+                for f in sorted(os.listdir(path)) if os.path.isdir(path) else []:
+                    if not f.endswith(".json"):
+                        continue
+                    jobfile, mode = f[: -len(".json")].split(".", 1)
+                    try:
+                        with open(os.path.join(path, f)) as fh:
+                            doc = json.load(fh)
+                    except ValueError as e:
+                        print(f"uring-pi: compare: {label}/{rnd}/{dev}/{f}: not fio JSON ({e})", file=sys.stderr)
+                        continue
+                    for job in doc.get("jobs", []):
+                        key = (f"{dev} {jobfile}/{job['jobname']}", mode)
+                        m = job_metrics(job)
+                        m["round"] = rnd
+                        data.setdefault(key, {}).setdefault(label, []).append(m)
     return data
 
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/vm/compare.sh [KERNEL]: ci/compare.sh on a tiny run: one kernel (default stock)
 # against itself slowed (SLOW=, thinktime) must exit 1 and name the slowed rows in the
-# report; the same run without SLOW (with fio's io_uring as the peer) must exit 0; a PI mode the kernel lacks, named in
+# report; the same run without SLOW (with fio's io_uring as the peer, on a set of two devices)
+# must exit 0 with rows for both devices; a PI mode the kernel lacks, named in
 # MODES, must exit 2 with the reason. Then the HOSTS= client mode against a fio --server
 # started here on 127.0.0.1 (PI off, a file target), slowed and not.
 # Ends with "N passed, N failed".
@@ -32,11 +33,11 @@ compare() {
 		bad "$name: exit $rc, want $want ($((SECONDS - t0)) s)"
 		tail -n 5 "$TMP/$name.err" "$TMP/$name.out" | sed 's/^/     /'
 	fi
-	[ -s "$out/report.md" ] && [ -s "$out/report.png" ] && ls "$out"/raw/*/r1/*.json >/dev/null 2>&1 &&
+	[ -s "$out/report.md" ] && [ -s "$out/report.png" ] && ls "$out"/raw/*/r1/*/*.json >/dev/null 2>&1 &&
 		ok "$name: report.md, report.png and raw JSON" || bad "$name: report.md, report.png or raw JSON missing in $out"
 	if [ -n "$slow" ]; then
-		if grep -q "^| $slow | .*\*\*WORSE\*\*" "$out/report.md" && grep -q "WORSE: $slow randread-4k/qd[0-9]* PI off" "$TMP/$name.out"; then
-			ok "$name: report and output name the slowed row ($(grep -o "WORSE: $slow randread-4k/qd[0-9]*" "$TMP/$name.out" | head -n 1))"
+		if grep -q "^| $slow | .*\*\*WORSE\*\*" "$out/report.md" && grep -q "WORSE: $slow [^ ]* randread-4k/qd[0-9]* PI off" "$TMP/$name.out"; then
+			ok "$name: report and output name the slowed row ($(grep -o "WORSE: $slow [^ ]* randread-4k/qd[0-9]*" "$TMP/$name.out" | head -n 1))"
 		else
 			bad "$name: the slowed row $slow is not named WORSE"
 			grep -E 'WORSE|^\| ' "$out/report.md" | sed 's/^/     /'
@@ -51,21 +52,29 @@ compare() {
 
 if [ -f "$BUILD/kernels/$k/bzImage" ] || [ -f "$k" ]; then
 	compare slowed 1 slow KERNELS="base=$k slow=$k" SLOW=slow
-	compare same 0 "" KERNELS="base=$k again=$k" MODES="off fio"
+	compare same 0 "" KERNELS="base=$k again=$k" MODES="off fio" DEVICE=nvme-512-8-t1,nvme-4k-16-t1
 	# the peer mode ran (fio's own io_uring engine) and the report sets the modes against each other
-	if grep -qx 'ioengine=io_uring' "$BUILD/compare-test/same/raw/base/r1/randread-4k.fio.fio" &&
-		[ -s "$BUILD/compare-test/same/raw/base/r1/randread-4k.fio.json" ] &&
-		grep -q "^| randread-4k/qd1 | engine PI off / fio io_uring | 2 | .* | IOPS >= 0.97: " "$BUILD/compare-test/same/report.md"; then
+	same=$BUILD/compare-test/same
+	if grep -qx 'ioengine=io_uring' "$same/raw/base/r1/nvme-512-8-t1/randread-4k.fio.fio" &&
+		[ -s "$same/raw/base/r1/nvme-512-8-t1/randread-4k.fio.json" ] &&
+		grep -q "^| nvme-512-8-t1 randread-4k/qd1 | engine PI off / fio io_uring | 2 | .* | IOPS >= 0.97: " "$same/report.md"; then
 		ok "same: fio's io_uring ran as the peer; the report has engine PI off / fio io_uring over 2 rounds"
 	else
 		bad "same: no peer result or no modes table in the report"
+	fi
+	# the device set: every device measured on every kernel in every round, each with its own rows
+	n=$(grep -cE '^\| (base|again)( \(baseline\))? \| 2 \|' "$same/report.md")
+	if grep -q '^## nvme-4k-16-t1 randread-4k/qd32 — PI fio' "$same/report.md" && [ "$n" = 16 ]; then
+		ok "same: both devices of DEVICE=nvme-512-8-t1,nvme-4k-16-t1, 16 rows of 2 rounds (2 devices x 2 jobs x 2 modes x 2 kernels)"
+	else
+		bad "same: want rows for both devices, 16 of 2 rounds; found $n"
 	fi
 	# a PI mode the kernel lacks, asked for by name: exit 2 and say which and why
 	env "${tiny[@]}" REPEAT=1 KERNELS="$k" MODES="off engine-sqe128" OUT="$BUILD/compare-test/nomode" ci/compare.sh \
 		>"$TMP/nomode.out" 2>"$TMP/nomode.err"
 	rc=$?
 	if [ $rc = 2 ] && grep -q "mode engine-sqe128 does not run on $k: .*uring_pi" "$TMP/nomode.err" &&
-		ls "$BUILD/compare-test/nomode/raw/$k/r1/randread-4k.off.json" >/dev/null 2>&1; then
+		ls "$BUILD/compare-test/nomode/raw/$k/r1/nvme-512-8-t1/randread-4k.off.json" >/dev/null 2>&1; then
 		ok "nomode: exit 2, $(grep -o 'mode engine-sqe128 does not run.*' "$TMP/nomode.err" | cut -c 1-150)"
 	else
 		bad "nomode: exit $rc, want 2 with the reason and the off results"

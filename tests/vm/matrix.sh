@@ -22,7 +22,6 @@ SCSI="scsi-dif-crc scsi-dif-ip"
 DEFAULT=nvme-512-8-t1
 npass=0 nfail=0
 
-
 # guest KERNEL ABI PHASE DEVICE...: one boot, cases.sh on each device
 # (ABI "peer": upstream fio's own PI support, tests/vm/peer.sh).
 guest() {

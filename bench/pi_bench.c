@@ -270,6 +270,11 @@ int main(int argc, char **argv)
 	int only = argc > 2 ? atoi(argv[2]) : -1;	/* one format (for instruction counting) */
 	int bad = 0, slower = 0, faster = 0;
 
+	if (iters <= 0 || only >= (int)(sizeof(fmts) / sizeof(fmts[0]))) {
+		fprintf(stderr, "usage: pi_bench [I/Os per repetition (default 5000) [format index 0-3]]\n");
+		return 2;
+	}
+
 	printf("ns per 4 KiB I/O, fastest of %d repetitions of %ld I/Os, implementations alternating in rotated order\n", REPS, iters);
 	printf("fio's CRC path: %s\n",
 #if defined(CONFIG_LIBISAL) && defined(CONFIG_LIBISAL64)

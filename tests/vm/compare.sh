@@ -73,7 +73,7 @@ if [ -f "$BUILD/kernels/$k/bzImage" ] || [ -f "$k" ]; then
 	env "${tiny[@]}" REPEAT=1 KERNELS="$k" MODES="off engine-sqe128" OUT="$BUILD/compare-test/nomode" ci/compare.sh \
 		>"$TMP/nomode.out" 2>"$TMP/nomode.err"
 	rc=$?
-	if [ $rc = 2 ] && grep -q "mode engine-sqe128 does not run on $k: .*uring_pi" "$TMP/nomode.err" &&
+	if [ $rc = 2 ] && grep -q "mode engine-sqe128 does not run on $k (nvme-512-8-t1): .*uring_pi" "$TMP/nomode.err" &&
 		ls "$BUILD/compare-test/nomode/raw/$k/r1/nvme-512-8-t1/randread-4k.off.json" >/dev/null 2>&1; then
 		ok "nomode: exit 2, $(grep -o 'mode engine-sqe128 does not run.*' "$TMP/nomode.err" | cut -c 1-150)"
 	else

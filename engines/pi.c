@@ -7,7 +7,6 @@
 #include <isa-l/crc.h>
 #include <isa-l/crc64.h>
 
-#include "crc_multi.h"
 #include "pi.h"
 
 static inline uint16_t get_be16(const uint8_t *p)
@@ -144,27 +143,6 @@ static inline __attribute__((always_inline)) uint64_t guard_of(const struct pi_p
 	return pi_ip_csum(d, p->interval);
 }
 
-/*
- * The guards of k <= GROUP consecutive intervals: CRC16 several intervals at
- * once where crc_multi can (AVX-512), else one interval per call.
- */
-#define GROUP 8
-static inline __attribute__((always_inline)) void guards_of(const struct pi_profile *p, enum pi_guard g,
-							    const uint8_t *d, const uint8_t *m, unsigned int k,
-							    uint64_t *out)
-{
-	uint16_t crc[GROUP];
-
-	if (g == PI_GUARD_CRC16 && k > 1 && crc16_t10dif_multi(d, p->interval, k, p->interval, crc)) {
-		for (unsigned int j = 0; j < k; j++)
-			out[j] = p->pi_offset ? crc16_t10dif(crc[j], m + (size_t)j * p->md_size, p->pi_offset)
-					      : crc[j];
-		return;
-	}
-	for (unsigned int j = 0; j < k; j++)
-		out[j] = guard_of(p, g, d + (size_t)j * p->interval, m + (size_t)j * p->md_size);
-}
-
 uint64_t pi_guard(const struct pi_profile *p, const void *data, const void *md)
 {
 	return guard_of(p, p->guard, data, md);
@@ -207,16 +185,12 @@ static inline __attribute__((always_inline)) void generate(const struct pi_profi
 	const struct pi_profile prof = *p;
 	const uint16_t app = io->app_tag;
 	const bool t3_escape = prof.type == 3 && app == PI_APP_ESCAPE;
-	uint64_t ref = io->seed, gd[GROUP];
+	uint64_t ref = io->seed;
 	size_t n = len / prof.interval;
 
-	for (size_t i = 0; i < n; i += GROUP) {
-		unsigned int k = n - i < GROUP ? (unsigned int)(n - i) : GROUP;
-
-		guards_of(&prof, g, d, m, k, gd);
-		for (unsigned int j = 0; j < k; j++, d += prof.interval, m += prof.md_size, ref++)
-			put_tuple(m + prof.pi_offset, tsz, gd[j], app, t3_escape ? prof.ref_mask : ref & prof.ref_mask);
-	}
+	for (size_t i = 0; i < n; i++, d += prof.interval, m += prof.md_size, ref++)
+		put_tuple(m + prof.pi_offset, tsz, guard_of(&prof, g, d, m), app,
+			  t3_escape ? prof.ref_mask : ref & prof.ref_mask);
 }
 
 void pi_generate(const struct pi_profile *p, const void *data, size_t len,
@@ -253,18 +227,15 @@ static inline __attribute__((always_inline)) unsigned int verify(const struct pi
 	const unsigned int checks = prof.type == 3 ? pio.checks & ~PI_TAG_REF : pio.checks;
 	size_t n = len / prof.interval;
 	unsigned int nerr = 0;
-	uint64_t gd[GROUP];
 
 	for (size_t i = 0; i < n; i++, d += prof.interval, m += prof.md_size) {
 		uint64_t guard, ref, want;
 		uint16_t app;
 
-		if ((checks & PI_TAG_GUARD) && i % GROUP == 0)
-			guards_of(&prof, g, d, m, n - i < GROUP ? (unsigned int)(n - i) : GROUP, gd);
 		get_tuple(m + prof.pi_offset, tsz, &guard, &app, &ref);
 		if (app == PI_APP_ESCAPE && (prof.type != 3 || ref == prof.ref_mask))
 			continue;
-		if ((checks & PI_TAG_GUARD) && (want = gd[i % GROUP]) != guard)
+		if ((checks & PI_TAG_GUARD) && (want = guard_of(&prof, g, d, m)) != guard)
 			report(errs, max, &nerr, (uint32_t)i, PI_TAG_GUARD, want, guard);
 		if ((checks & PI_TAG_APP) && ((app ^ pio.app_tag) & pio.app_mask))
 			report(errs, max, &nerr, (uint32_t)i, PI_TAG_APP, pio.app_tag, app);

@@ -10,7 +10,7 @@
 #include <isa-l/crc.h>
 #include <isa-l/crc64.h>
 
-#include "../../engines/crc_multi.h"
+#include "../../bench/crc_multi.h"
 #include "../../engines/pi.h"
 #include "check.h"
 
@@ -255,23 +255,14 @@ static void test_format(const struct fmt *f)
 	free(m);
 }
 
-/*
- * Several intervals at once (crc_multi, AVX-512) against the reference, every
- * length and count it takes; then generation with and without it, byte for
- * byte, for I/Os of 1 to 19 intervals (groups of 8 plus a partial group).
- */
+/* make bench's batched CRC16 (bench/crc_multi.c) against the reference, every length and count it takes. */
 static void test_multi(void)
 {
-	static uint8_t d[8 * (4096 + 64) + 64], a[19 * 64], b[19 * 64];
-	static const struct fmt fmts[] = {
-		{ PI_GUARD_CRC16, 1, 512, 8, false }, { PI_GUARD_CRC16, 3, 512, 64, false },
-		{ PI_GUARD_CRC16, 1, 4096, 64, true }, { PI_GUARD_CRC64, 1, 512, 16, false },
-	};
+	static uint8_t d[8 * (4096 + 64) + 64];
 	uint16_t out[8];
 	bool on = crc_multi_available();
 
 	fill_random(d, sizeof(d));
-	crc_multi_enabled = true;
 	for (size_t len = 64; len <= 4096; len += 64)
 		for (unsigned int n = 1; n <= 8; n++) {
 			CHECK(crc16_t10dif_multi(d + 3, len, n, len + 64, out) == on, "multi CRC16 runs where available");
@@ -284,32 +275,6 @@ static void test_multi(void)
 	printf("crc_multi (AVX-512 VPCLMULQDQ): %s on this CPU\n", on ? "tested" : "not available, not tested");
 	CHECK(!crc16_t10dif_multi(d, 100, 2, 100, out) && !crc16_t10dif_multi(d, 512, 9, 512, out),
 	      "multi CRC16 refuses a length not a multiple of 64 and more than 8 buffers");
-	for (unsigned int fi = 0; fi < sizeof(fmts) / sizeof(fmts[0]); fi++) {
-		const struct fmt *f = &fmts[fi];
-		struct pi_profile p;
-		char err[128];
-		static uint8_t data[19 * 4096];
-		struct pi_io io = { .seed = 77, .app_tag = 0x4321, .app_mask = 0xffff, .checks = PI_TAG_ALL };
-
-		pi_profile_init(&p, f->guard, f->type, f->interval, f->md_size, f->first, err, sizeof(err));
-		fill_random(data, sizeof(data));
-		for (unsigned int n = 1; n <= 19; n++) {
-			size_t len = (size_t)n * f->interval;
-
-			fill_random(a, sizeof(a));	/* the opaque bytes before a last tuple count */
-			memcpy(b, a, sizeof(b));
-			crc_multi_enabled = false;
-			pi_generate(&p, data, len, a, &io);
-			crc_multi_enabled = true;
-			pi_generate(&p, data, len, b, &io);
-			CHECK(!memcmp(a, b, pi_md_len(&p, len)), "format %u, %u intervals: same tuples with and without multi",
-			      fi, n);
-			data[len - 1] ^= 1;
-			CHECK(pi_verify(&p, data, len, b, &io, NULL, 0) == 1, "format %u, %u intervals: last one corrupt",
-			      fi, n);
-			data[len - 1] ^= 1;
-		}
-	}
 }
 
 static void test_profiles(void)
@@ -344,8 +309,6 @@ int main(void)
 	test_check_values();
 	test_profiles();
 	test_multi();
-	/* every format with several intervals at once (where the CPU can) and one at a time */
-	for (int multi = 1; multi >= 0; multi--)
 	for (unsigned int g = 0; g < 3; g++)
 		for (int type = 1; type <= 3; type++)
 			for (unsigned int iv = 0; iv < 2; iv++)
@@ -357,7 +320,6 @@ int main(void)
 
 						if (f.guard == PI_GUARD_IP && big)
 							continue;
-						crc_multi_enabled = multi;
 						test_format(&f);
 					}
 	return check_done();

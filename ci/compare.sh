@@ -53,6 +53,17 @@ for j in $JOBS; do
 	[ -f "jobs/perf/$j.fio" ] || { echo "uring-pi: compare: no job file jobs/perf/$j.fio" >&2; exit 2; }
 done
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "uring-pi: compare: REPEAT=$REPEAT: want a count" >&2; exit 2; }
+for m in $try_modes; do
+	case " none off kernel engine-sqe128 engine-attr fio fio-pi " in *" $m "*) ;; *)
+		echo "uring-pi: compare: MODES: unknown PI mode $m (auto, all, or some of: none off kernel engine-sqe128 engine-attr fio fio-pi)" >&2
+		exit 2 ;;
+	esac
+done
+for g in ${GATE//,/ }; do
+	case $g in iops | bw | p50 | p99 | cpu) ;; *) echo "uring-pi: compare: GATE=$GATE: $g is not one of iops,bw,p50,p99,cpu" >&2; exit 2 ;; esac
+done
+[ "$THRESHOLD" = auto ] || [[ $THRESHOLD =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+	{ echo "uring-pi: compare: THRESHOLD=$THRESHOLD: want auto or a percentage" >&2; exit 2; }
 
 # kernel entry -> its label and kernel; a kernel that is not built is skipped.
 labels=() kernels=()

@@ -4,7 +4,7 @@
 # report; the same run without SLOW (with fio's io_uring as the peer, on a set of two devices)
 # must exit 0 with rows for both devices; a PI mode the kernel lacks, named in
 # MODES, must exit 2 with the reason. Then the HOSTS= client mode against a fio --server
-# started here on 127.0.0.1 (PI off, a file target), slowed and not.
+# started here on 127.0.0.1 (PI off, a file target), slowed and not; usage errors exit 2 at once.
 # Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
@@ -97,6 +97,21 @@ if kill -0 "$server" 2>/dev/null; then
 else
 	bad "fio --server on 127.0.0.1:$port did not start: $(tail -n 2 "$TMP/server.log")"
 fi
+
+# usage errors: exit 2 and one line saying what is wrong, before any guest boots
+for c in "MODES=bogus|MODES: unknown PI mode bogus" "GATE=iops,foo|GATE=iops,foo: foo is not one of" \
+	"THRESHOLD=ten|THRESHOLD=ten: want auto or a percentage" "REPEAT=0|REPEAT=0: want a count" \
+	"HOSTS=a=127.0.0.1:1|HOSTS= needs DEV=" "JOBS=nosuch|no job file jobs/perf/nosuch.fio"; do
+	t0=$SECONDS
+	env -u DEV "${c%%|*}" OUT="$TMP/usage" ci/compare.sh >"$TMP/usage.out" 2>"$TMP/usage.err"
+	rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$TMP/usage.err")" = 1 ] && grep -qF "uring-pi: compare: ${c#*|}" "$TMP/usage.err" &&
+		[ $((SECONDS - t0)) -lt 10 ]; then
+		ok "usage ${c%%|*}: exit 2, $(cat "$TMP/usage.err")"
+	else
+		bad "usage ${c%%|*}: exit $rc, want 2 and '${c#*|}' at once: $(head -c 300 "$TMP/usage.err")"
+	fi
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -7,9 +7,10 @@
 #              commas (e.g. nvme-512-8-t1,nvme-4k-16-t1): one guest has them all, each is measured
 #   JOBS       "randread-4k randwrite-4k seqread-128k" (jobs/perf/NAME.fio)
 #   MODES      auto (every PI mode the kernel supports: off kernel engine-sqe128 engine-attr), all (the
-#              same for every mode: auto's, none, fio, fio-pi), or a list of modes, each of which must run:
-#              auto's, none (no PI at all: off with the kernel's own PI turned off; guests only) and
-#              the peer's: fio (fio's ioengine=io_uring, no PI), fio-pi (its PI options)
+#              same for every mode), or a list of modes, each of which must run: auto's, none (no PI at
+#              all: off with the kernel's own PI turned off; guests only), engine-attr-noverify
+#              (engine-attr without the engine's check of reads) and the peer's: fio (fio's
+#              ioengine=io_uring, no PI), fio-pi (its PI options)
 #   RUNTIME=5 RAMP=1 SIZE=64m   per fio job;  REPEAT=3 rounds, kernels alternating A B C A B C
 #   BASELINE   the first kernel's label (stock by default)
 #   THRESHOLD  auto = max(10%, 3 x measured spread), or a percentage
@@ -34,7 +35,7 @@ JOBS=${JOBS:-randread-4k randwrite-4k seqread-128k}
 MODES=${MODES:-auto}
 case $MODES in
 auto) try_modes="off kernel engine-sqe128 engine-attr" ;;
-all) try_modes="none off kernel engine-sqe128 engine-attr fio fio-pi" ;;
+all) try_modes="none off kernel engine-sqe128 engine-attr engine-attr-noverify fio fio-pi" ;;
 *) try_modes=$MODES ;;
 esac
 RUNTIME=${RUNTIME:-5}
@@ -54,8 +55,8 @@ for j in $JOBS; do
 done
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "uring-pi: compare: REPEAT=$REPEAT: want a count" >&2; exit 2; }
 for m in $try_modes; do
-	case " none off kernel engine-sqe128 engine-attr fio fio-pi " in *" $m "*) ;; *)
-		echo "uring-pi: compare: MODES: unknown PI mode $m (auto, all, or some of: none off kernel engine-sqe128 engine-attr fio fio-pi)" >&2
+	case " none off kernel engine-sqe128 engine-attr engine-attr-noverify fio fio-pi " in *" $m "*) ;; *)
+		echo "uring-pi: compare: MODES: unknown PI mode $m (auto, all, or some of: none off kernel engine-sqe128 engine-attr engine-attr-noverify fio fio-pi)" >&2
 		exit 2 ;;
 	esac
 done

@@ -21,11 +21,13 @@ METRICS = {
     "p99": ("clat p99", "us", False),
     "cpu": ("CPU/IO", "us", False),
 }
-MODE_ORDER = ["none", "off", "kernel", "engine-sqe128", "engine-attr", "fio", "fio-pi"]
+MODE_ORDER = ["none", "off", "kernel", "engine-sqe128", "engine-attr", "engine-attr-noverify", "fio", "fio-pi"]
 # mode pairs compared within each kernel and round (same boot): A, B, what A/B shows, goals on A/B
 PAIRS = [
     ("off", "fio", "engine PI off / fio io_uring", {"iops": (">=", 0.97)}),
     ("engine-attr", "fio-pi", "engine PI (ABI 2) / fio io_uring PI", {"iops": (">=", 1.0), "cpu": ("<=", 1.0)}),
+    ("engine-attr-noverify", "fio-pi", "engine PI, reads not checked (ABI 2) / fio io_uring PI", {}),
+    ("engine-attr", "engine-attr-noverify", "engine PI: reads checked / not checked", {}),
     ("engine-sqe128", "engine-attr", "ABI 1 / ABI 2 (engine PI)", {}),
     ("kernel", "off", "PI by the kernel / PI off", {}),
     ("engine-sqe128", "off", "engine PI (ABI 1) / PI off", {}),

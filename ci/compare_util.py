@@ -13,8 +13,9 @@
 
 PI modes: none (no PI in the engine, and the kernel's own PI turned off: guests only), off (no PI in
 the engine; the kernel protects a PI device by itself), kernel (pi_act=1), engine-sqe128 / engine-attr (pi_act=0, the engine generates and
-checks, on ABI 1 / ABI 2), and the peer, fio 3.41's own ioengine=io_uring: fio (no PI) and fio-pi
-(its PI options: pi_act=0, pi_chk=GUARD,REFTAG, md_per_io_size)."""
+checks, on ABI 1 / ABI 2), engine-attr-noverify (engine-attr without the engine's check of reads,
+pi_verify=0: what fio-pi does on reads), and the peer, fio 3.41's own ioengine=io_uring: fio (no PI)
+and fio-pi (its PI options: pi_act=0, pi_chk=GUARD,REFTAG, md_per_io_size)."""
 import json
 import os
 import re
@@ -28,6 +29,7 @@ MODES = {
     "kernel": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "1", "PI_ABI": "auto"},
     "engine-sqe128": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "0", "PI_ABI": "sqe128"},
     "engine-attr": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "0", "PI_ABI": "attr"},
+    "engine-attr-noverify": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "0", "PI_ABI": "attr"},
     "fio": {"PI_CHK": "off", "PI_ACT": "1", "PI_ABI": "auto"},
     "fio-pi": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "0", "PI_ABI": "auto"},
 }
@@ -60,6 +62,9 @@ def job(path, mode):
         return env[m.group(1)]
 
     text = re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", sub, text)
+    if mode.endswith("-noverify"):
+        # an option of the whole file: after the first section header ([global] or the only job)
+        text = re.sub(r"^(\[[^]\n]+\]\n)", r"\1pi_verify=0\n", text, count=1, flags=re.M)
     if mode.startswith("fio"):
         if ENGINE not in text:
             sys.exit(f"uring-pi: compare: {path} does not use {ENGINE}: no peer mode for it")

@@ -51,8 +51,10 @@ compare() {
 }
 
 if [ -f "$BUILD/kernels/$k/bzImage" ] || [ -f "$k" ]; then
-	compare slowed 1 slow KERNELS="base=$k slow=$k" SLOW=slow
-	compare same 0 "" KERNELS="base=$k again=$k" MODES="off fio" DEVICE=nvme-512-8-t1,nvme-4k-16-t1
+	# Guests under TCG differ from boot to boot by 25 % and more (docs/perf.md), which two rounds cannot
+	# measure: both guest cases are judged by a threshold above that; the slowed run loses 80 % and more.
+	compare slowed 1 slow KERNELS="base=$k slow=$k" SLOW=slow THRESHOLD=50
+	compare same 0 "" KERNELS="base=$k again=$k" MODES="off fio" DEVICE=nvme-512-8-t1,nvme-4k-16-t1 THRESHOLD=50
 	# the peer mode ran (fio's own io_uring engine) and the report sets the modes against each other
 	same=$BUILD/compare-test/same
 	if grep -qx 'ioengine=io_uring' "$same/raw/base/r1/nvme-512-8-t1/randread-4k.fio.fio" &&

@@ -33,9 +33,10 @@ KERNELS=${KERNELS:-stock patched mainline}
 DEVICE=${DEVICE:-nvme-512-8-t1}
 JOBS=${JOBS:-randread-4k randwrite-4k seqread-128k}
 MODES=${MODES:-auto}
+known_modes="none off kernel engine-sqe128 engine-attr engine-attr-noverify fio fio-pi"
 case $MODES in
 auto) try_modes="off kernel engine-sqe128 engine-attr" ;;
-all) try_modes="none off kernel engine-sqe128 engine-attr engine-attr-noverify fio fio-pi" ;;
+all) try_modes=$known_modes ;;
 *) try_modes=$MODES ;;
 esac
 RUNTIME=${RUNTIME:-5}
@@ -55,8 +56,8 @@ for j in $JOBS; do
 done
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "uring-pi: compare: REPEAT=$REPEAT: want a count" >&2; exit 2; }
 for m in $try_modes; do
-	case " none off kernel engine-sqe128 engine-attr engine-attr-noverify fio fio-pi " in *" $m "*) ;; *)
-		echo "uring-pi: compare: MODES: unknown PI mode $m (auto, all, or some of: none off kernel engine-sqe128 engine-attr engine-attr-noverify fio fio-pi)" >&2
+	case " $known_modes " in *" $m "*) ;; *)
+		echo "uring-pi: compare: MODES: unknown PI mode $m (auto, all, or some of: $known_modes)" >&2
 		exit 2 ;;
 	esac
 done

@@ -8,6 +8,7 @@ usage: compare_report.py OUT "LABEL..." BASELINE THRESHOLD GATE
              +-(max-min)/2/median of the row and its baseline row).
   GATE: comma-separated metrics that decide the exit status: iops,bw,p50,p99,cpu.
 Standard library only."""
+import glob
 import json
 import os
 import statistics
@@ -62,27 +63,20 @@ def load(out, labels):
     """-> data[("DEVICE JOBFILE/JOBNAME", mode)][label] = list of metric dicts, one per round."""
     data = {}
     for label in labels:
-        base = os.path.join(out, "raw", label)
-        if not os.path.isdir(base):
-            continue
-        for rnd in sorted(os.listdir(base)):
-            for dev in sorted(os.listdir(os.path.join(base, rnd))):
-                path = os.path.join(base, rnd, dev)
-                for f in sorted(os.listdir(path)) if os.path.isdir(path) else []:
-                    if not f.endswith(".json"):
-                        continue
-                    jobfile, mode = f[: -len(".json")].split(".", 1)
-                    try:
-                        with open(os.path.join(path, f)) as fh:
-                            doc = json.load(fh)
-                    except ValueError as e:
-                        print(f"uring-pi: compare: {label}/{rnd}/{dev}/{f}: not fio JSON ({e})", file=sys.stderr)
-                        continue
-                    for job in doc.get("jobs", []):
-                        key = (f"{dev} {jobfile}/{job['jobname']}", mode)
-                        m = job_metrics(job)
-                        m["round"] = rnd
-                        data.setdefault(key, {}).setdefault(label, []).append(m)
+        for path in sorted(glob.glob(os.path.join(out, "raw", label, "*", "*", "*.json"))):
+            rnd, dev, f = path.split(os.sep)[-3:]
+            jobfile, mode = f[: -len(".json")].split(".", 1)
+            try:
+                with open(path) as fh:
+                    doc = json.load(fh)
+            except ValueError as e:
+                print(f"uring-pi: compare: {label}/{rnd}/{dev}/{f}: not fio JSON ({e})", file=sys.stderr)
+                continue
+            for job in doc.get("jobs", []):
+                key = (f"{dev} {jobfile}/{job['jobname']}", mode)
+                m = job_metrics(job)
+                m["round"] = rnd
+                data.setdefault(key, {}).setdefault(label, []).append(m)
     return data
 
 

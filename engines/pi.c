@@ -220,21 +220,27 @@ static inline void report(struct pi_err *errs, unsigned int max, unsigned int *n
 static inline __attribute__((always_inline)) unsigned int verify(const struct pi_profile *p, enum pi_guard g,
 								 unsigned int tsz, const uint8_t *d, size_t len,
 								 const uint8_t *m, const struct pi_io *io,
-								 struct pi_err *errs, unsigned int max)
+								 struct pi_err *errs, unsigned int max,
+								 unsigned int *escaped)
 {
 	const struct pi_profile prof = *p;
 	const struct pi_io pio = *io;
 	const unsigned int checks = prof.type == 3 ? pio.checks & ~PI_TAG_REF : pio.checks;
+	const bool escape_ok = pio.accept_escape || pio.app_tag == PI_APP_ESCAPE;
 	size_t n = len / prof.interval;
-	unsigned int nerr = 0;
+	unsigned int nerr = 0, nesc = 0;
 
 	for (size_t i = 0; i < n; i++, d += prof.interval, m += prof.md_size) {
 		uint64_t guard, ref, want;
 		uint16_t app;
 
 		get_tuple(m + prof.pi_offset, tsz, &guard, &app, &ref);
-		if (app == PI_APP_ESCAPE && (prof.type != 3 || ref == prof.ref_mask))
+		if (app == PI_APP_ESCAPE && (prof.type != 3 || ref == prof.ref_mask)) {
+			nesc++;
+			if (!escape_ok)
+				report(errs, max, &nerr, (uint32_t)i, PI_TAG_ESCAPE, pio.app_tag, app);
 			continue;
+		}
 		if ((checks & PI_TAG_GUARD) && (want = guard_of(&prof, g, d, m)) != guard)
 			report(errs, max, &nerr, (uint32_t)i, PI_TAG_GUARD, want, guard);
 		if ((checks & PI_TAG_APP) && ((app ^ pio.app_tag) & pio.app_mask))
@@ -242,22 +248,33 @@ static inline __attribute__((always_inline)) unsigned int verify(const struct pi
 		if ((checks & PI_TAG_REF) && ref != (want = (pio.seed + i) & prof.ref_mask))
 			report(errs, max, &nerr, (uint32_t)i, PI_TAG_REF, want, ref);
 	}
+	*escaped = nesc;
 	return nerr;
+}
+
+unsigned int pi_verify_count(const struct pi_profile *p, const void *data, size_t len,
+			     const void *md, const struct pi_io *io,
+			     struct pi_err *errs, unsigned int max, unsigned int *escaped)
+{
+	switch (p->guard) {
+	case PI_GUARD_CRC16:
+		return verify(p, PI_GUARD_CRC16, 8, data, len, md, io, errs, max, escaped);
+	case PI_GUARD_IP:
+		return verify(p, PI_GUARD_IP, 8, data, len, md, io, errs, max, escaped);
+	case PI_GUARD_CRC64:
+		return verify(p, PI_GUARD_CRC64, 16, data, len, md, io, errs, max, escaped);
+	}
+	*escaped = 0;
+	return 0;
 }
 
 unsigned int pi_verify(const struct pi_profile *p, const void *data, size_t len,
 		       const void *md, const struct pi_io *io,
 		       struct pi_err *errs, unsigned int max)
 {
-	switch (p->guard) {
-	case PI_GUARD_CRC16:
-		return verify(p, PI_GUARD_CRC16, 8, data, len, md, io, errs, max);
-	case PI_GUARD_IP:
-		return verify(p, PI_GUARD_IP, 8, data, len, md, io, errs, max);
-	case PI_GUARD_CRC64:
-		return verify(p, PI_GUARD_CRC64, 16, data, len, md, io, errs, max);
-	}
-	return 0;
+	unsigned int escaped;
+
+	return pi_verify_count(p, data, len, md, io, errs, max, &escaped);
 }
 
 const char *pi_tag_name(enum pi_tag tag)
@@ -269,6 +286,8 @@ const char *pi_tag_name(enum pi_tag tag)
 		return "reftag";
 	case PI_TAG_APP:
 		return "apptag";
+	case PI_TAG_ESCAPE:
+		return "escape";
 	}
 	return "?";
 }

@@ -27,6 +27,7 @@ enum pi_tag {
 	PI_TAG_GUARD = 1 << 0,
 	PI_TAG_REF = 1 << 1,
 	PI_TAG_APP = 1 << 2,
+	PI_TAG_ESCAPE = 1 << 3,	/* an error only: an escaped tuple where the reader expects its app tag */
 };
 #define PI_TAG_ALL (PI_TAG_GUARD | PI_TAG_REF | PI_TAG_APP)
 
@@ -63,6 +64,7 @@ struct pi_io {
 	uint16_t app_tag;
 	uint16_t app_mask;	/* bits of the app tag that verify compares */
 	unsigned int checks;	/* PI_TAG_* that verify checks */
+	bool accept_escape;	/* escaped tuples pass unchecked even where app_tag is not the escape */
 };
 
 /* A failed check, as data: which interval, which tag, what was expected, what was found. */
@@ -85,12 +87,21 @@ void pi_generate(const struct pi_profile *p, const void *data, size_t len,
 
 /*
  * Check every interval; returns the number of failed checks and stores the
- * first max of them in errs (errs may be NULL). Escaped intervals are skipped;
- * Type 3 never checks the ref tag.
+ * first max of them in errs (errs may be NULL). Type 3 never checks the ref
+ * tag. An escaped tuple (app tag 0xffff; on Type 3 with an all-ones ref tag
+ * too) has no other tag checked: it passes where the reader wrote escapes
+ * itself (app_tag 0xffff) or accepts them, else it is one PI_TAG_ESCAPE error
+ * (expected app_tag, actual 0xffff), since a writer of another app tag never
+ * leaves an escape (unwritten blocks often read back all-ones).
  */
 unsigned int pi_verify(const struct pi_profile *p, const void *data, size_t len,
 		       const void *md, const struct pi_io *io,
 		       struct pi_err *errs, unsigned int max);
+
+/* pi_verify that also counts the escaped intervals in *escaped. */
+unsigned int pi_verify_count(const struct pi_profile *p, const void *data, size_t len,
+			     const void *md, const struct pi_io *io,
+			     struct pi_err *errs, unsigned int max, unsigned int *escaped);
 
 /* The guard of one interval (data plus the opaque metadata bytes before a tuple placed last). */
 uint64_t pi_guard(const struct pi_profile *p, const void *data, const void *md);

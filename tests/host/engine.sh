@@ -6,7 +6,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"; [ -n "${loopdev:-}" ] && losetup -d "$loo
 f=$tmp/data
 
 help=$("$FIO" --enghelp="$TOP/engines/uring_pi.so" 2>&1)
-for o in md_per_io_size pi_act pi_chk apptag apptag_mask pi_abi pi_verify pi_inject pi_inject_pct fixedbufs registerfiles; do
+for o in md_per_io_size pi_act pi_chk apptag apptag_mask pi_abi pi_verify pi_inject pi_inject_pct pi_escape fixedbufs registerfiles; do
 	grep -q "^$o " <<<"$help" && pass "enghelp lists $o" || fail "enghelp lists $o"
 done
 

@@ -166,7 +166,7 @@ static void test_format(const struct fmt *f)
 	char err[128], name[96];
 	size_t len = (size_t)NINT * f->interval;
 	uint8_t *d = malloc(len), *m;
-	unsigned int k = (unsigned int)rand() % NINT;
+	unsigned int k = (unsigned int)rand() % NINT, n, nesc;
 	size_t t;
 	int gl;
 
@@ -242,7 +242,8 @@ static void test_format(const struct fmt *f)
 	pi_generate(&p, d, len, m, &io);
 	check_tuples(&p, f, d, m, &io, name);
 	d[k * (size_t)f->interval] ^= 1;
-	CHECK(pi_verify(&p, d, len, m, &io, NULL, 0) == 0, "%s: escaped interval not checked", name);
+	CHECK(pi_verify_count(&p, d, len, m, &io, NULL, 0, &nesc) == 0 && nesc == NINT,
+	      "%s: intervals escaped by the reader's own app tag pass unchecked, counted: %u", name, nesc);
 	if (f->type == 3) {
 		/* Type 3 needs the ref tag all ones too. */
 		m[t + gl + 2 + 1] ^= 1;
@@ -250,6 +251,38 @@ static void test_format(const struct fmt *f)
 		      "%s: Type 3 app escape without ref escape is checked", name);
 		m[t + gl + 2 + 1] ^= 1;
 	}
+	d[k * (size_t)f->interval] ^= 1;
+
+	/* An all-ones interval (unwritten or discarded blocks read back so) where the reader expects its app tag. */
+	io.app_tag = 0x1234;
+	pi_generate(&p, d, len, m, &io);
+	memset(d + (size_t)k * f->interval, 0xff, f->interval);
+	memset(m + (size_t)k * f->md_size, 0xff, f->md_size);
+	n = pi_verify_count(&p, d, len, m, &io, e, 2, &nesc);
+	CHECK(n == 1 && nesc == 1 && e[0].interval == k && e[0].tag == PI_TAG_ESCAPE && e[0].expected == 0x1234 &&
+	      e[0].actual == 0xffff, "%s: all-ones interval %u fails as an escape: %u errors (first %s at %u), %u escaped",
+	      name, k, n, n ? pi_tag_name(e[0].tag) : "-", n ? e[0].interval : 0, nesc);
+	io.accept_escape = true;
+	CHECK(pi_verify_count(&p, d, len, m, &io, NULL, 0, &nesc) == 0 && nesc == 1,
+	      "%s: accepted escape passes, counted: %u", name, nesc);
+	io.checks = 0;
+	io.accept_escape = false;
+	CHECK(pi_verify(&p, d, len, m, &io, NULL, 0) == 1, "%s: escape fails with no tag checked", name);
+	io.checks = PI_TAG_ALL;
+	pi_generate(&p, d, len, m, &io);
+	/* Type 1/2: the app tag alone escapes, hiding a bad guard; Type 3 also needs the ref tag all ones. */
+	memset(m + t + gl, 0xff, 2);
+	d[k * (size_t)f->interval] ^= 1;
+	n = pi_verify_count(&p, d, len, m, &io, e, 2, &nesc);
+	if (f->type != 3)
+		CHECK(n == 1 && nesc == 1 && e[0].tag == PI_TAG_ESCAPE, "%s: app tag escape fails: %u errors, %u escaped",
+		      name, n, nesc);
+	else
+		CHECK(n == 2 && nesc == 0 && e[0].tag == PI_TAG_GUARD && e[1].tag == PI_TAG_APP,
+		      "%s: Type 3 app tag 0xffff without ref escape checked: %u errors, %u escaped", name, n, nesc);
+	io.accept_escape = true;
+	CHECK(pi_verify(&p, d, len, m, &io, NULL, 0) == (f->type == 3 ? 2u : 0u), "%s: accepted app tag escape", name);
+	io.accept_escape = false;
 	d[k * (size_t)f->interval] ^= 1;
 	free(d);
 	free(m);

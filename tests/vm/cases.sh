@@ -63,6 +63,7 @@ summary() {
 	case "$1" in
 	generated) sed -n 's/.*summary: \([0-9]*\) intervals generated.*/\1/p' <<<"$s" ;;
 	checked) sed -n 's/.* \([0-9]*\) checked.*/\1/p' <<<"$s" ;;
+	escaped) sed -n 's/.* \([0-9]*\) escaped.*/\1/p' <<<"$s" ;;
 	injected) sed -n 's/.*injected \([0-9]*\):.*/\1/p' <<<"$s" ;;
 	rejected) sed -n 's/.* \([0-9]*\) rejected.*/\1/p' <<<"$s" ;;
 	silent) sed -n 's/.* \([0-9]*\) silent.*/\1/p' <<<"$s" ;;
@@ -144,11 +145,19 @@ pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x12ff --appta
 report "apptag-mismatch-masked" pass "$(outcome)"
 pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=${all%,APPTAG} --apptag=0x5678
 report "apptag-mismatch-unchecked" pass "$(outcome)"
-# Written with the 0xffff escape: nothing checked on read, whatever is expected.
+# Written with the 0xffff escape: the device checks nothing; a reader expecting another app tag
+# fails each escaped interval (pi_escape=fail, the default) or accepts and counts it.
 pi $(region 6) --rw=write --bs=$((4 * i)) --pi_chk=$all --apptag=0xffff
 report "escape-write" pass "$(outcome)"
+pi $(region 6) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0xffff
+seen=$(outcome); [ "$seen" = pass ] && [ "$(summary escaped)" != $((1048576 / i)) ] && seen="escaped=$(summary escaped)"
+report "escape-read-own" pass "$seen"
 pi $(region 6) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321
-report "escape-read" pass "$(outcome)"
+seen=$(outcome); [ "$seen" = EILSEQ ] && ! grep -q '^uring_pi: .*: PI escape at LBA' <<<"$out" && seen=EILSEQ-unreported
+report "escape-read-fail" EILSEQ "$seen"
+pi $(region 6) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321 --pi_escape=accept
+seen=$(outcome); [ "$seen" = pass ] && [ "$(summary escaped)" != $((1048576 / i)) ] && seen="escaped=$(summary escaped)"
+report "escape-read-accept" pass "$seen"
 
 # Must fail: an app tag mismatch on read (the device checks it on NVMe; on scsi_debug the engine does).
 pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321

@@ -277,6 +277,19 @@ unsigned int pi_verify(const struct pi_profile *p, const void *data, size_t len,
 	return pi_verify_count(p, data, len, md, io, errs, max, &escaped);
 }
 
+void pi_corrupt(const struct pi_profile *p, void *md, size_t i, enum pi_tag tag)
+{
+	uint8_t *t = (uint8_t *)md + i * p->md_size + p->pi_offset;
+	unsigned int gl = p->tuple_size == 16 ? 8 : 2;
+
+	if (tag == PI_TAG_GUARD)
+		t[0] ^= 0x01;
+	else if (tag == PI_TAG_REF)
+		t[gl + 3] ^= 0x01;
+	else if (tag == PI_TAG_APP)
+		t[gl + 1] ^= get_be16(t + gl) == (PI_APP_ESCAPE ^ 0x01) ? 0x02 : 0x01;
+}
+
 const char *pi_tag_name(enum pi_tag tag)
 {
 	switch (tag) {

@@ -103,6 +103,13 @@ unsigned int pi_verify_count(const struct pi_profile *p, const void *data, size_
 			     const void *md, const struct pi_io *io,
 			     struct pi_err *errs, unsigned int max, unsigned int *escaped);
 
+/*
+ * Corrupt one tag (PI_TAG_GUARD, _REF or _APP) of interval i of md by one
+ * bit, for negative tests; a corrupted app tag is never the escape (which
+ * the device would skip instead of rejecting).
+ */
+void pi_corrupt(const struct pi_profile *p, void *md, size_t i, enum pi_tag tag);
+
 /* The guard of one interval (data plus the opaque metadata bytes before a tuple placed last). */
 uint64_t pi_guard(const struct pi_profile *p, const void *data, const void *md);
 

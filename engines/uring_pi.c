@@ -383,6 +383,11 @@ static int fio_uring_pi_init(struct thread_data *td)
 				"buffer is sent)\n", o->pi_inject ? "pi_inject" : "md_per_io_size");
 			return 1;
 		}
+		if (o->pi_inject && o->apptag == PI_APP_ESCAPE) {
+			log_err("uring_pi: pi_inject with apptag=0xffff: escaped intervals are not checked by the device, "
+				"so nothing can be rejected; use another apptag\n");
+			return 1;
+		}
 	} else if (o->pi_inject || o->pi_abi != PI_ABI_AUTO || !o->pi_act) {
 		log_err("uring_pi: pi_inject, pi_abi and pi_act=0 need PI on: set pi_chk or md_per_io_size\n");
 		return 1;
@@ -769,11 +774,7 @@ static void upi_prep_pi(struct thread_data *td, struct upi_data *ld, struct io_u
 		ld->st.arith_ios++;
 		ld->st.generated += io_u->xfer_buflen / prof->interval;
 		if (o->pi_inject && upi_rand(ld) % 100 < o->pi_inject_pct) {
-			size_t k = upi_rand(ld) % (io_u->xfer_buflen / prof->interval);
-			uint8_t *t = md + k * prof->md_size + prof->pi_offset;
-			unsigned int gl = prof->tuple_size == 16 ? 8 : 2;
-
-			t[o->pi_inject == INJECT_GUARD ? 0 : o->pi_inject == INJECT_APPTAG ? gl + 1 : gl + 3] ^= 0x01;
+			pi_corrupt(prof, md, upi_rand(ld) % (io_u->xfer_buflen / prof->interval), o->pi_inject);
 			ld->inject[io_u->index] = (uint8_t)o->pi_inject;
 			ld->st.injected++;
 		}

@@ -1,7 +1,7 @@
 # Shared by the test scripts (sourced): counting and fio helpers.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FIO=${FIO:-$TOP/build/fio/fio}
-ENGINE=external:$TOP/engines/uring_pi.so
+ENGINE=external:${ENGINE_SO:-$TOP/engines/uring_pi.so}
 npass=0 nfail=0
 pass() { npass=$((npass + 1)); echo "ok   $*"; }
 fail() { nfail=$((nfail + 1)); echo "FAIL $*"; }

@@ -45,6 +45,8 @@ expect_err "PI on a regular file" 'is not a block device; PI needs a block devic
 expect_err "unknown pi_abi value" 'pi_abi' "${pi[@]}" --direct=1 --pi_abi=sqe256
 expect_err "pi_inject without PI" 'need PI on' --name=t --filename="$f" --size=1m --rw=write --pi_inject=guard
 expect_err "apptag out of range" 'apptag' "${pi[@]}" --direct=1 --pi_chk=APPTAG --apptag=0x10000
+expect_err "pi_inject with the escape app tag" '^uring_pi: pi_inject with apptag=0xffff: escaped intervals' \
+	"${pi[@]}" --direct=1 --pi_chk=GUARD --pi_inject=guard --apptag=0xffff
 expect_err "md_per_io_size with pi_act=1" 'md_per_io_size needs pi_act=0' --name=t --filename="$f" --size=1m \
 	--rw=write --direct=1 --md_per_io_size=64
 

@@ -284,6 +284,23 @@ static void test_format(const struct fmt *f)
 	CHECK(pi_verify(&p, d, len, m, &io, NULL, 0) == (f->type == 3 ? 2u : 0u), "%s: accepted app tag escape", name);
 	io.accept_escape = false;
 	d[k * (size_t)f->interval] ^= 1;
+
+	/* Injected corruption: one error of the tag at the interval, never an escape. */
+	for (unsigned int app = 0xfffd; app <= 0xfffe; app++) {
+		static const enum pi_tag tags[] = { PI_TAG_GUARD, PI_TAG_REF, PI_TAG_APP };
+
+		io.app_tag = (uint16_t)app;
+		for (unsigned int j = 0; j < 3; j++) {
+			if (tags[j] == PI_TAG_REF && f->type == 3)
+				continue;
+			pi_generate(&p, d, len, m, &io);
+			pi_corrupt(&p, m, k, tags[j]);
+			n = pi_verify_count(&p, d, len, m, &io, e, 2, &nesc);
+			CHECK(n == 1 && nesc == 0 && e[0].interval == k && e[0].tag == tags[j],
+			      "%s: apptag %#x, %s corrupted at %u: %u errors (first %s at %u), %u escaped", name, app,
+			      pi_tag_name(tags[j]), k, n, n ? pi_tag_name(e[0].tag) : "-", n ? e[0].interval : 0, nesc);
+		}
+	}
 	free(d);
 	free(m);
 }

@@ -176,6 +176,15 @@ for tag in guard reftag apptag; do
 	[ -n "$inj" ] && [ "$inj" -gt 0 ] && [ "$inj" = "$rej" ] && [ "$sil" = 0 ] && seen=all-rejected
 	report "inject-$tag-50pct" all-rejected "$seen"
 done
+# An app tag one bit from the escape: the corrupted tag is never the escape (which the device would skip).
+if [ $scsi = 0 ]; then
+	pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --iodepth=8 --pi_chk=$all --pi_inject=apptag --apptag=0xfffe \
+		--continue_on_error=all --number_ios=100
+	inj=$(summary injected) rej=$(summary rejected) sil=$(summary silent)
+	seen="injected=${inj:-?},rejected=${rej:-?},silent=${sil:-?}"
+	[ "$inj" = 100 ] && [ "$rej" = 100 ] && [ "$sil" = 0 ] && seen=all-rejected
+	report "inject-apptag-fffe" all-rejected "$seen"
+fi
 pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --pi_chk=$all --pi_inject=guard --pi_inject_pct=0 \
 	--number_ios=100
 report "inject-rate-0" pass "$(outcome)"

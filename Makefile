@@ -17,7 +17,7 @@ FIO     := $(FIO_DIR)/fio
 ENGINE  := engines/uring_pi.so
 PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c
 PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h
-UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe
+UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe $(BUILD)/tests/test_profile
 
 .PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench compare clean distclean
 all: $(ENGINE)

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Integrity profile discovery: see profile.h. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/nvme_ioctl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -32,16 +36,16 @@ int upi_parse_format(const char *format, enum pi_guard *guard, int *type)
 	return -1;
 }
 
-/* Read one line of a sysfs attribute of the disk (a partition's parent). */
-static int read_attr(dev_t rdev, const char *attr, char *buf, size_t len)
+/* One line of dir/attr, else of dir/../attr (a partition's disk). 0, or -1 if neither exists. */
+static int read_attr(const char *dir, const char *attr, char *buf, size_t len, char *from, size_t fromlen)
 {
-	static const char *const bases[] = { "/sys/dev/block/%u:%u/%s", "/sys/dev/block/%u:%u/../%s" };
-	char path[256];
+	static const char *const ups[] = { "", "/.." };
+	char path[PATH_MAX];
 
 	for (size_t i = 0; i < 2; i++) {
 		FILE *f;
 
-		snprintf(path, sizeof(path), bases[i], major(rdev), minor(rdev), attr);
+		snprintf(path, sizeof(path), "%s%s/%s", dir, ups[i], attr);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
@@ -51,32 +55,156 @@ static int read_attr(dev_t rdev, const char *attr, char *buf, size_t len)
 		}
 		fclose(f);
 		buf[strcspn(buf, "\n")] = 0;
+		if (from) {
+			snprintf(path, sizeof(path), "%s%s", dir, ups[i]);
+			snprintf(from, fromlen, "%s", path);
+		}
 		return 0;
 	}
 	return -1;
 }
 
-static long attr_num(dev_t rdev, const char *attr)
+/* A non-negative decimal attribute, -1 if missing or not a number. */
+static long attr_num(const char *dir, const char *attr, char *from, size_t fromlen)
 {
-	char buf[64];
+	char buf[64], *end;
+	long v;
 
-	return read_attr(rdev, attr, buf, sizeof(buf)) ? -1 : strtol(buf, NULL, 0);
+	if (read_attr(dir, attr, buf, sizeof(buf), from, fromlen))
+		return -1;
+	errno = 0;
+	v = strtol(buf, &end, 0);
+	return errno || end == buf || *end || v < 0 ? -1 : v;
 }
 
-static int from_ioctl(int fd, const char *name, struct upi_dev *dev, char *err, size_t errlen)
+/*
+ * Metadata bytes per interval: the NVMe namespace's metadata_bytes (of the
+ * disk, or of a partition's disk), else those of a stacked device's slaves,
+ * which must agree. leaf: the sysfs directory it was read from. -1 if
+ * nothing says, -2 if the slaves disagree.
+ */
+static long md_bytes(const char *dir, int depth, char *leaf, size_t leaflen)
 {
-	struct upi_lbmd_cap cap = { 0 };
-	enum pi_guard guard;
-	bool first;
+	char path[PATH_MAX];
+	struct dirent *e;
+	long md;
+	DIR *d;
 
-	if (ioctl(fd, UPI_FS_IOC_GETLBMD_CAP, &cap))
-		return 1;	/* older kernel: fall back to sysfs */
-	if (!(cap.lbmd_flags & UPI_LBMD_CAP_INTEGRITY) || !cap.lbmd_pi_size) {
-		snprintf(err, errlen, "%s has no PI integrity profile (metadata %u bytes, PI tuple %u bytes); "
-			 "PI needs a PI-formatted device", name, cap.lbmd_size, cap.lbmd_pi_size);
+	md = attr_num(dir, "metadata_bytes", leaf, leaflen);
+	if (md >= 0 || depth > 8)
+		return md;
+	snprintf(path, sizeof(path), "%s/slaves", dir);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char sub[PATH_MAX + 256], subleaf[PATH_MAX];
+		long m;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		m = md_bytes(sub, depth + 1, subleaf, sizeof(subleaf));
+		if (m == -2 || (md >= 0 && m != md)) {
+			md = -2;
+			break;
+		}
+		if (m < 0)
+			continue;
+		md = m;
+		snprintf(leaf, leaflen, "%s", subleaf);
+	}
+	closedir(d);
+	return md;
+}
+
+int upi_sysfs_read(const char *dir, const char *name, struct upi_dev *dev, char *err, size_t errlen)
+{
+	memset(dev, 0, sizeof(*dev));
+	if (read_attr(dir, "integrity/format", dev->format, sizeof(dev->format), NULL, 0)) {
+		snprintf(err, errlen, "%s: the kernel has no block integrity support (no integrity/ in sysfs); "
+			 "PI needs CONFIG_BLK_DEV_INTEGRITY", name);
 		return -1;
 	}
-	switch (cap.lbmd_guard_tag_type) {
+	dev->write_generate = (int)attr_num(dir, "integrity/write_generate", NULL, 0);
+	dev->read_verify = (int)attr_num(dir, "integrity/read_verify", NULL, 0);
+	return 0;
+}
+
+int upi_sysfs_profile(const char *dir, const char *name, upi_pi_first_fn pi_first, void *arg,
+		      struct upi_dev *dev, char *err, size_t errlen)
+{
+	char leaf[PATH_MAX] = "";
+	enum pi_guard guard;
+	long interval, md, tuple;
+	int type;
+	bool first = false;
+
+	if (upi_parse_format(dev->format, &guard, &type)) {
+		snprintf(err, errlen, "%s has no PI integrity profile (format=%s); PI needs a PI-formatted namespace",
+			 name, dev->format);
+		return -1;
+	}
+	tuple = guard == PI_GUARD_CRC64 ? 16 : 8;
+	interval = attr_num(dir, "integrity/protection_interval_bytes", NULL, 0);
+	if (interval <= 0 || interval > UINT32_MAX) {
+		snprintf(err, errlen, "%s: cannot read integrity/protection_interval_bytes", name);
+		return -1;
+	}
+	/*
+	 * sysfs has no metadata size (integrity/tag_size is the app/ref tag
+	 * space, not the tuple): NVMe's metadata_bytes, of the namespace or
+	 * under a stacked device's slaves; else the tuple alone (SCSI DIF).
+	 */
+	md = md_bytes(dir, 0, leaf, sizeof(leaf));
+	if (md == -2) {
+		snprintf(err, errlen, "%s: the devices under it have different metadata sizes (slaves/*/metadata_bytes); "
+			 "PI needs one format", name);
+		return -1;
+	}
+	if (md < 0)
+		md = tuple;
+	if (md > UINT32_MAX) {
+		snprintf(err, errlen, "%s: metadata_bytes %ld is not a metadata size", name, md);
+		return -1;
+	}
+	if (md > tuple) {
+		/* sysfs does not say where the tuple sits in larger metadata: NVMe Identify does. */
+		char real[PATH_MAX];
+		const char *base;
+		int r;
+
+		if (!realpath(leaf, real))
+			snprintf(real, sizeof(real), "%s", leaf);
+		base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
+		r = pi_first ? pi_first(base, arg) : -1;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %ld bytes of metadata per interval, and neither FS_IOC_GETLBMD_CAP "
+				 "(Linux >= 6.17) nor NVMe Identify (of %s) tells where the PI tuple is in them",
+				 name, md, base);
+			return -1;
+		}
+		first = r;
+	}
+	if (pi_profile_init(&dev->prof, guard, type, (uint32_t)interval, (uint32_t)md, first, err, errlen))
+		return -1;
+	dev->source = md > tuple ? "sysfs, NVMe Identify" : "sysfs";
+	return 0;
+}
+
+int upi_profile_from_cap(const struct upi_lbmd_cap *cap, const char *name, struct upi_dev *dev,
+			 char *err, size_t errlen)
+{
+	enum pi_guard guard;
+	unsigned int ref;
+	bool first;
+
+	if (!(cap->lbmd_flags & UPI_LBMD_CAP_INTEGRITY) || !cap->lbmd_pi_size) {
+		snprintf(err, errlen, "%s has no PI integrity profile (metadata %u bytes, PI tuple %u bytes); "
+			 "PI needs a PI-formatted device", name, cap->lbmd_size, cap->lbmd_pi_size);
+		return -1;
+	}
+	switch (cap->lbmd_guard_tag_type) {
 	case UPI_LBMD_CSUM_CRC16_T10DIF:
 		guard = PI_GUARD_CRC16;
 		break;
@@ -87,21 +215,34 @@ static int from_ioctl(int fd, const char *name, struct upi_dev *dev, char *err, 
 		guard = PI_GUARD_CRC64;
 		break;
 	default:
-		snprintf(err, errlen, "%s: unknown PI guard type %u", name, cap.lbmd_guard_tag_type);
+		snprintf(err, errlen, "%s: unknown PI guard type %u", name, cap->lbmd_guard_tag_type);
 		return -1;
 	}
-	first = cap.lbmd_pi_offset == 0;
-	if (!first && cap.lbmd_pi_offset + cap.lbmd_pi_size != cap.lbmd_size) {
+	first = cap->lbmd_pi_offset == 0;
+	if (!first && cap->lbmd_pi_offset + cap->lbmd_pi_size != cap->lbmd_size) {
 		snprintf(err, errlen, "%s: PI tuple at offset %u of %u metadata bytes is neither first nor last",
-			 name, cap.lbmd_pi_offset, cap.lbmd_size);
+			 name, cap->lbmd_pi_offset, cap->lbmd_size);
 		return -1;
 	}
 	/* Linux reports Type 2 as Type 1: a ref tag means Type 1/2, none Type 3. */
-	if (pi_profile_init(&dev->prof, guard, cap.lbmd_flags & UPI_LBMD_CAP_REFTAG ? 1 : 3,
-			    cap.lbmd_interval, cap.lbmd_size, first, err, errlen))
+	if (pi_profile_init(&dev->prof, guard, cap->lbmd_flags & UPI_LBMD_CAP_REFTAG ? 1 : 3,
+			    cap->lbmd_interval, cap->lbmd_size, first, err, errlen))
 		return -1;
-	if (dev->prof.tuple_size != cap.lbmd_pi_size) {
-		snprintf(err, errlen, "%s: %u-byte PI tuple does not match the guard type", name, cap.lbmd_pi_size);
+	if (dev->prof.tuple_size != cap->lbmd_pi_size) {
+		snprintf(err, errlen, "%s: %u-byte PI tuple does not match the guard type", name, cap->lbmd_pi_size);
+		return -1;
+	}
+	/* The tag layout the engine writes: a 2-byte app tag, the whole 4 or 6 bytes after it the ref tag. */
+	if (cap->lbmd_storage_tag_size) {
+		snprintf(err, errlen, "%s: the format has a %u-byte storage tag; the engine supports PI without "
+			 "storage tags only (reformat without them)", name, cap->lbmd_storage_tag_size);
+		return -1;
+	}
+	ref = cap->lbmd_flags & UPI_LBMD_CAP_REFTAG ? (dev->prof.tuple_size == 16 ? 6 : 4) : 0;
+	if (cap->lbmd_app_tag_size != 2 || cap->lbmd_ref_tag_size != ref) {
+		snprintf(err, errlen, "%s: %u-byte app tag and %u-byte ref tag in a %u-byte PI tuple; the engine "
+			 "knows 2 and %u only", name, cap->lbmd_app_tag_size, cap->lbmd_ref_tag_size,
+			 cap->lbmd_pi_size, ref);
 		return -1;
 	}
 	dev->source = "FS_IOC_GETLBMD_CAP";
@@ -132,59 +273,39 @@ static int nvme_pi_first(int fd)
 	return (id[29] & 0x08) != 0;		/* DPS */
 }
 
+/* The device itself, else the namespace the metadata size came from (under a stacked device). */
+static int pi_first_of(const char *leaf, void *arg)
+{
+	char path[PATH_MAX];
+	int r = nvme_pi_first(*(int *)arg), fd;
+
+	if (r >= 0)
+		return r;
+	snprintf(path, sizeof(path), "/dev/%s", leaf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = nvme_pi_first(fd);
+	close(fd);
+	return r;
+}
+
 int upi_dev_discover(int fd, const char *name, struct upi_dev *dev, char *err, size_t errlen)
 {
+	struct upi_lbmd_cap cap = { 0 };
+	char dir[64];
 	struct stat st;
-	enum pi_guard guard;
-	long interval, md;
-	int type, r;
-	bool first;
 
 	memset(dev, 0, sizeof(*dev));
 	if (fstat(fd, &st) || !S_ISBLK(st.st_mode)) {
 		snprintf(err, errlen, "%s is not a block device; PI needs a block device with an integrity profile", name);
 		return -1;
 	}
-	if (read_attr(st.st_rdev, "integrity/format", dev->format, sizeof(dev->format))) {
-		snprintf(err, errlen, "%s: the kernel has no block integrity support (no integrity/ in sysfs); "
-			 "PI needs CONFIG_BLK_DEV_INTEGRITY", name);
+	snprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
+	if (upi_sysfs_read(dir, name, dev, err, errlen))
 		return -1;
-	}
-	dev->write_generate = (int)attr_num(st.st_rdev, "integrity/write_generate");
-	dev->read_verify = (int)attr_num(st.st_rdev, "integrity/read_verify");
-	r = from_ioctl(fd, name, dev, err, errlen);
-	if (r <= 0)
-		return r;
-	if (upi_parse_format(dev->format, &guard, &type)) {
-		snprintf(err, errlen, "%s has no PI integrity profile (format=%s); PI needs a PI-formatted namespace",
-			 name, dev->format);
-		return -1;
-	}
-	interval = attr_num(st.st_rdev, "integrity/protection_interval_bytes");
-	/* Metadata size: metadata_size (6.17+), else the NVMe namespace's metadata_bytes, else the tuple. */
-	md = attr_num(st.st_rdev, "integrity/metadata_size");
-	if (md <= 0)
-		md = attr_num(st.st_rdev, "metadata_bytes");
-	if (md <= 0)
-		md = guard == PI_GUARD_CRC64 ? 16 : 8;
-	if (interval <= 0) {
-		snprintf(err, errlen, "%s: cannot read integrity/protection_interval_bytes", name);
-		return -1;
-	}
-	/* sysfs does not say where the tuple sits in larger metadata: NVMe Identify does. */
-	first = false;
-	if (md > (guard == PI_GUARD_CRC64 ? 16 : 8)) {
-		int r = nvme_pi_first(fd);
-
-		if (r < 0) {
-			snprintf(err, errlen, "%s: %ld bytes of metadata per interval, and neither FS_IOC_GETLBMD_CAP "
-				 "(Linux >= 6.17) nor NVMe Identify tells where the PI tuple is in them", name, md);
-			return -1;
-		}
-		first = r;
-	}
-	if (pi_profile_init(&dev->prof, guard, type, (uint32_t)interval, (uint32_t)md, first, err, errlen))
-		return -1;
-	dev->source = md > (guard == PI_GUARD_CRC64 ? 16 : 8) ? "sysfs, NVMe Identify" : "sysfs";
-	return 0;
+	if (!ioctl(fd, UPI_FS_IOC_GETLBMD_CAP, &cap))
+		return upi_profile_from_cap(&cap, name, dev, err, errlen);
+	/* older kernel: sysfs */
+	return upi_sysfs_profile(dir, name, pi_first_of, &fd, dev, err, errlen);
 }

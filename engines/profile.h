@@ -25,6 +25,27 @@ struct upi_dev {
  */
 int upi_dev_discover(int fd, const char *name, struct upi_dev *dev, char *err, size_t errlen);
 
+/*
+ * The parts, for tests on a sysfs-like directory tree. dir: a disk's sysfs
+ * directory (/sys/dev/block/MAJ:MIN).
+ * upi_sysfs_read: integrity/format, write_generate, read_verify (of dir, or
+ * of its parent for a partition); -1 if there is no integrity/.
+ * upi_sysfs_profile: the profile from those and integrity/
+ * protection_interval_bytes; the metadata size from NVMe's metadata_bytes,
+ * of the disk or, for a stacked device, of its slaves (recursively; they
+ * must agree), else the tuple alone (SCSI DIF). Metadata larger than the
+ * tuple asks pi_first(leaf, arg) where the tuple is (leaf: the name of the
+ * disk the size came from; 1 first, 0 last, -1 unknown: refused).
+ * upi_profile_from_cap: the profile from FS_IOC_GETLBMD_CAP's answer.
+ */
+typedef int (*upi_pi_first_fn)(const char *leaf, void *arg);
+struct upi_lbmd_cap;
+int upi_sysfs_read(const char *dir, const char *name, struct upi_dev *dev, char *err, size_t errlen);
+int upi_sysfs_profile(const char *dir, const char *name, upi_pi_first_fn pi_first, void *arg,
+		      struct upi_dev *dev, char *err, size_t errlen);
+int upi_profile_from_cap(const struct upi_lbmd_cap *cap, const char *name, struct upi_dev *dev,
+			 char *err, size_t errlen);
+
 /* Parse a sysfs integrity format name: 0, or -1 if it is not a PI format. */
 int upi_parse_format(const char *format, enum pi_guard *guard, int *type);
 

@@ -82,6 +82,11 @@ int pi_profile_init(struct pi_profile *p, enum pi_guard guard, int type,
 			 md_size, p->tuple_size);
 		return -1;
 	}
+	if (md_size > interval) {
+		snprintf(err, errlen, "%u bytes of metadata per %u-byte interval: more than the data; not a PI format",
+			 md_size, interval);
+		return -1;
+	}
 	if (guard == PI_GUARD_IP && md_size != 8) {
 		snprintf(err, errlen, "the IP-checksum guard exists only with 8-byte metadata (SCSI DIF), not %u",
 			 md_size);

@@ -35,7 +35,7 @@ enum pi_tag {
 
 struct pi_profile {
 	uint32_t interval;	/* data bytes per protection interval: 512 or 4096 */
-	uint32_t md_size;	/* metadata bytes per interval, >= tuple_size */
+	uint32_t md_size;	/* metadata bytes per interval, tuple_size..interval */
 	uint32_t tuple_size;	/* 8 or 16 */
 	uint32_t pi_offset;	/* tuple offset inside the metadata */
 	uint64_t ref_mask;	/* 32 or 48 bits */

@@ -484,18 +484,20 @@ static int upi_prove(struct upi_data *ld, int fd, const struct pi_profile *prof,
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	struct upi_pi_desc desc = { 0 };
-	uint8_t marker[256], *md = NULL;
+	uint8_t *marker = malloc(prof->md_size), *md = NULL;
 	void *buf = NULL;
 	int ret;
 
 	ret = io_uring_queue_init(2, &ring, abi == UPI_ABI_SQE128 ? IORING_SETUP_SQE128 : 0);
-	if (ret)
+	if (ret) {
+		free(marker);
 		return ret;
-	if (posix_memalign(&buf, 4096, prof->interval) || posix_memalign((void **)&md, 64, prof->md_size)) {
+	}
+	if (!marker || posix_memalign(&buf, 4096, prof->interval) || posix_memalign((void **)&md, 64, prof->md_size)) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < prof->md_size && i < sizeof(marker); i++)
+	for (size_t i = 0; i < prof->md_size; i++)
 		marker[i] = (uint8_t)upi_rand(ld);
 	memcpy(md, marker, prof->md_size);
 	desc.len = prof->md_size;
@@ -518,6 +520,7 @@ static int upi_prove(struct upi_data *ld, int fd, const struct pi_profile *prof,
 out:
 	free(buf);
 	free(md);
+	free(marker);
 	io_uring_queue_exit(&ring);
 	return ret;
 }

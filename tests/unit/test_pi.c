@@ -338,6 +338,13 @@ static void test_profiles(void)
 	      strstr(err, "IP-checksum"), "IP guard with 16-byte metadata refused: %s", err);
 	CHECK(pi_profile_init(&p, PI_GUARD_CRC16, 4, 512, 8, false, err, sizeof(err)) == -1, "Type 4 refused");
 	CHECK(pi_profile_init(&p, PI_GUARD_CRC16, 1, 520, 8, false, err, sizeof(err)) == -1, "interval 520 refused");
+	CHECK(pi_profile_init(&p, PI_GUARD_CRC16, 1, 512, 1u << 20, false, err, sizeof(err)) == -1 &&
+	      !strcmp(err, "1048576 bytes of metadata per 512-byte interval: more than the data; not a PI format"),
+	      "absurd metadata size refused: %s", err);
+	CHECK(pi_profile_init(&p, PI_GUARD_CRC64, 1, 512, 513, true, err, sizeof(err)) == -1,
+	      "metadata larger than the interval refused");
+	CHECK(pi_profile_init(&p, PI_GUARD_CRC64, 1, 512, 512, true, err, sizeof(err)) == 0,
+	      "metadata as large as the interval: %s", err);
 	CHECK(pi_profile_init(&p, PI_GUARD_CRC16, 1, 4096, 64, false, err, sizeof(err)) == 0 && p.pi_offset == 56,
 	      "tuple last in 64 bytes at 56");
 	CHECK(pi_profile_init(&p, PI_GUARD_CRC64, 1, 4096, 64, false, err, sizeof(err)) == 0 && p.pi_offset == 48,

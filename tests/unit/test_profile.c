@@ -153,6 +153,7 @@ static void test_sysfs(void)
 	refused("dm-0", -1, "nor NVMe Identify (of nvme1n1) tells where the PI tuple is");
 	refused("dm-2", 0, "dm-2: the devices under it have different metadata sizes");
 	refused("nvme3n1", 0, "nvme3n1 has no PI integrity profile (format=nop)");
+	refused("nvme4n1", 0, "1048576 bytes of metadata per 512-byte interval");
 	refused("nodisk", 0, "nodisk: the kernel has no block integrity support");
 }
 

@@ -383,6 +383,16 @@ static int fio_uring_pi_init(struct thread_data *td)
 				"buffer is sent)\n", o->pi_inject ? "pi_inject" : "md_per_io_size");
 			return 1;
 		}
+		if (o->pi_act && (checks & PI_TAG_APP)) {
+			log_err("uring_pi: pi_chk=%s with pi_act=1: the kernel checks the guard and ref tag only, never "
+				"the app tag; use pi_act=0 for APPTAG\n", o->pi_chk);
+			return 1;
+		}
+		if (o->pi_act && (o->apptag != 0x1234 || o->apptag_mask != 0xffff)) {
+			log_err("uring_pi: apptag and apptag_mask need pi_act=0 (with pi_act=1 the kernel writes app tag 0 "
+				"and checks none)\n");
+			return 1;
+		}
 		if (o->pi_inject && o->apptag == PI_APP_ESCAPE) {
 			log_err("uring_pi: pi_inject with apptag=0xffff: escaped intervals are not checked by the device, "
 				"so nothing can be rejected; use another apptag\n");

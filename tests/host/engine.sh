@@ -47,6 +47,12 @@ expect_err "pi_inject without PI" 'need PI on' --name=t --filename="$f" --size=1
 expect_err "apptag out of range" 'apptag' "${pi[@]}" --direct=1 --pi_chk=APPTAG --apptag=0x10000
 expect_err "pi_inject with the escape app tag" '^uring_pi: pi_inject with apptag=0xffff: escaped intervals' \
 	"${pi[@]}" --direct=1 --pi_chk=GUARD --pi_inject=guard --apptag=0xffff
+expect_err "APPTAG with pi_act=1" '^uring_pi: pi_chk=GUARD,APPTAG with pi_act=1: the kernel checks the guard and ref tag only' \
+	--name=t --filename="$f" --size=1m --rw=write --direct=1 --pi_chk=GUARD,APPTAG
+expect_err "apptag with pi_act=1" '^uring_pi: apptag and apptag_mask need pi_act=0' --name=t --filename="$f" \
+	--size=1m --rw=write --direct=1 --pi_chk=GUARD --apptag=0x4321
+expect_err "apptag_mask with pi_act=1" '^uring_pi: apptag and apptag_mask need pi_act=0' --name=t --filename="$f" \
+	--size=1m --rw=write --direct=1 --pi_chk=GUARD,REFTAG --apptag_mask=0xff00
 expect_err "md_per_io_size with pi_act=1" 'md_per_io_size needs pi_act=0' --name=t --filename="$f" --size=1m \
 	--rw=write --direct=1 --md_per_io_size=64
 

@@ -859,36 +859,52 @@ static enum fio_q_status fio_uring_pi_queue(struct thread_data *td, struct io_u 
 	return FIO_Q_QUEUED;
 }
 
+/*
+ * Submit what is queued: the number submitted, 0 if the kernel took none
+ * for now (-EAGAIN, -EINTR: short of resources; they stay pending), or a
+ * negative errno.
+ */
+static int upi_submit(struct thread_data *td, struct upi_data *ld)
+{
+	struct timespec now;
+	int ret = io_uring_submit(&ld->ring);
+
+	if (ret == -EAGAIN || ret == -EINTR)
+		return 0;
+	if (ret < 0) {
+		td_verror(td, -ret, "io_uring_submit");
+		return ret;
+	}
+	if ((unsigned int)ret > ld->npending)
+		ret = (int)ld->npending;
+	if (fio_fill_issue_time(td)) {
+		fio_gettime(&now, NULL);
+		for (int i = 0; i < ret; i++) {
+			ld->pending[i]->issue_time = now;
+			io_u_queued(td, ld->pending[i]);
+		}
+	}
+	io_u_mark_submit(td, ret);
+	ld->npending -= (unsigned int)ret;
+	ld->inflight += (unsigned int)ret;
+	memmove(ld->pending, ld->pending + ret, ld->npending * sizeof(*ld->pending));
+	return ret;
+}
+
 static int fio_uring_pi_commit(struct thread_data *td)
 {
 	struct upi_data *ld = td->io_ops_data;
-	struct timespec now;
-	int ret;
 
 	while (ld->npending) {
-		ret = io_uring_submit(&ld->ring);
-		if (ret == -EAGAIN || ret == -EINTR || ret == 0) {
-			/* The kernel is short of resources: completions free them. */
-			if (ld->inflight)
-				return 0;
-			usleep(1);
-			continue;
-		}
-		if (ret < 0) {
-			td_verror(td, -ret, "io_uring_submit");
+		int ret = upi_submit(td, ld);
+
+		if (ret < 0)
 			return ret;
-		}
-		if (fio_fill_issue_time(td)) {
-			fio_gettime(&now, NULL);
-			for (int i = 0; i < ret; i++) {
-				ld->pending[i]->issue_time = now;
-				io_u_queued(td, ld->pending[i]);
-			}
-		}
-		io_u_mark_submit(td, ret);
-		ld->npending -= (unsigned int)ret;
-		ld->inflight += (unsigned int)ret;
-		memmove(ld->pending, ld->pending + ret, ld->npending * sizeof(*ld->pending));
+		/* None taken: completions free resources; getevents submits the rest. */
+		if (!ret && ld->inflight)
+			return 0;
+		if (!ret)
+			usleep(1);
 	}
 	return 0;
 }
@@ -987,7 +1003,17 @@ static int fio_uring_pi_getevents(struct thread_data *td, unsigned int min, unsi
 				continue;
 			break;
 		}
-		ret = io_uring_wait_cqe_nr(&ld->ring, &cqe, min - events);
+		/* What commit could not submit: else the wait would be for I/O never sent. */
+		if (ld->npending) {
+			ret = upi_submit(td, ld);
+			if (ret < 0)
+				return ret;
+			if (!ld->inflight) {
+				usleep(1);
+				continue;
+			}
+		}
+		ret = io_uring_wait_cqe_nr(&ld->ring, &cqe, min - events < ld->inflight ? min - events : ld->inflight);
 		if (ret && ret != -EINTR && ret != -EAGAIN && ret != -ETIME) {
 			td_verror(td, -ret, "io_uring_wait_cqe");
 			return ret;

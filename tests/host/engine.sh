@@ -21,6 +21,24 @@ expect_ok "fixedbufs + registerfiles qd16" "${common[@]}" --rw=randwrite --bs=8k
 expect_ok "randrw 70/30 with fsync" --name=t --filename="$f" --size=16m --rw=randrw --rwmixread=70 --bs=4k \
 	--direct=1 --iodepth=16 --fsync=32 --number_ios=4000
 
+# A kernel short of resources (io_uring_submit -EAGAIN, nothing taken, 3 calls in 4) while I/O is in
+# flight: what commit left queued is submitted when fio waits, so the job ends (it hung before).
+if cc -O2 -shared -fPIC -o "$tmp/eagain.so" "$TOP/tests/host/submit_eagain.c" -ldl 2>"$tmp/cc.log"; then
+	for d in 4 8; do
+		out=$(EAGAIN_EVERY=4 LD_PRELOAD=$tmp/eagain.so timeout -k 5 30 "$FIO" --ioengine="$ENGINE" --thread --name=t \
+			--filename="$f" --size=16m --rw=randwrite --bs=4k --direct=1 --iodepth=$d --number_ios=51 2>&1)
+		rc=$?
+		if [ $rc -eq 0 ] && grep -q 'err= 0' <<<"$out" && grep -q 'issued rwts: total=0,51,' <<<"$out"; then
+			pass "submit -EAGAIN with I/O in flight, qd$d: the job ends with all 51 writes"
+		else
+			fail "submit -EAGAIN with I/O in flight, qd$d (rc=$rc; 124/137: hung)"
+			printf '%s\n' "$out" | tail -n 5 | sed 's/^/     /'
+		fi
+	done
+else
+	fail "build the submit -EAGAIN shim: $(head -n 1 "$tmp/cc.log")"
+fi
+
 # fio's verify sees what the engine read: a byte flipped on disk fails the job.
 expect_ok "write a verifiable file" "${common[@]}" --rw=write --bs=4k --direct=1 --iodepth=4 --do_verify=0
 printf '\xff\xfe' | dd of="$f" bs=1 seek=$((4096 * 100 + 2000)) conv=notrunc status=none

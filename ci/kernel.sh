@@ -101,7 +101,15 @@ build_tree() {
 			inputs+=("$SERIES_DIR/$p")
 		done < <(series_patches)
 	fi
-	if newer_than "$OUT/bzImage" "${inputs[@]}"; then
+	# What the tree is made from: tarball identity and, for patched, the patches' contents.
+	want_stamp=$(stat -c '%n %s %Y' "$tarball")
+	if [ -n "$with_series" ]; then
+		want_stamp+=" $(cd "$SERIES_DIR" && cat series $(series_patches) | sha256sum | cut -c1-16)"
+	fi
+	# Up to date: newer than every input and built from these contents (a patch copied
+	# with an old time stamp is still a change).
+	if newer_than "$OUT/bzImage" "${inputs[@]}" &&
+		[ "$(cat "$OUT/.built" 2>/dev/null)" = "$want_stamp $(sha256sum <"$FRAGMENT" | cut -c1-16)" ]; then
 		say "$NAME: $OUT/bzImage is up to date"
 		return 0
 	fi
@@ -109,11 +117,6 @@ build_tree() {
 	mkdir -p "$OUT"
 	src=$OUT/src
 	stamp=$OUT/.source
-	# What the tree was made from: tarball identity and, for patched, the patches' contents.
-	want_stamp=$(stat -c '%n %s %Y' "$tarball")
-	if [ -n "$with_series" ]; then
-		want_stamp+=" $(cd "$SERIES_DIR" && cat series $(series_patches) | sha256sum | cut -c1-16)"
-	fi
 	if [ -d "$src" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_stamp" ]; then
 		say "$NAME: reusing the source tree in $src"
 	else
@@ -135,6 +138,7 @@ build_tree() {
 	cp "$src/arch/x86/boot/bzImage" "$OUT/bzImage.tmp"
 	cp "$src/.config" "$OUT/config"
 	mv "$OUT/bzImage.tmp" "$OUT/bzImage"
+	echo "$want_stamp $(sha256sum <"$FRAGMENT" | cut -c1-16)" >"$OUT/.built"
 	say "$NAME: $OUT/bzImage is $(make -s -C "$src" kernelrelease)"
 }
 

@@ -3,13 +3,15 @@
  * The kernel's io_uring PI interfaces, case by case, on a real PI device:
  * every case gets its exact errno, or correct data and tags.
  *
- *   pi_abi_test [-a sqe128|attr] [-e] [-x] DEVICE
+ *   pi_abi_test [-a sqe128|attr] [-e] [-x] [-t TEST,...] DEVICE
  *
  * -a picks the ABIs to test (default both); -e expects the ABI to be
  * unknown to the kernel (stock 6.12, mainline for sqe128): then the only
  * check is that a descriptor is never honoured silently. -x skips the
  * write whose metadata buffer ends in an unmapped page: Linux 6.18.15
- * oopses on it (docs/kernel-findings.md).
+ * oopses on it (docs/kernel-findings.md). -t runs only the named tests
+ * (see tests[] at the end; default: every test but those marked "own
+ * device"), e.g. -t iopoll,pins.
  * Prints "ok"/"FAIL" lines and "N passed, N failed".
  */
 #define _GNU_SOURCE
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +44,7 @@ enum mutation {
 	M_ATTR_BIT,		/* an unknown attribute bit */
 	M_ATTR_PTR,		/* attr_ptr to an unmapped page */
 	M_BOTH,			/* meta_type and attributes together */
+	M_NOWAIT,		/* RWF_NOWAIT */
 };
 
 struct dev {
@@ -51,6 +55,7 @@ struct dev {
 };
 
 static struct dev dev;
+static int is_scsi;		/* sd: the app tag cannot be checked by the device */
 static enum upi_abi abi;
 static void *bad_page;		/* mapped PROT_NONE */
 static int skip_last_page;	/* -x: the kernel is known to crash on that case */
@@ -116,6 +121,9 @@ static int rw(struct io_uring *ring, int fd, int op, void *buf, size_t len, uint
 		memcpy(b + 56, &mask, 8);
 		break;
 	}
+	case M_NOWAIT:
+		sqe->rw_flags = RWF_NOWAIT;
+		break;
 	}
 	io_uring_submit(ring);
 	if (io_uring_wait_cqe(ring, &cqe))
@@ -125,9 +133,15 @@ static int rw(struct io_uring *ring, int fd, int op, void *buf, size_t len, uint
 	return res;
 }
 
-static int ring_init(struct io_uring *ring, unsigned int entries, bool sqe128)
+/* The ring flags the ABI under test needs. */
+static unsigned int abi_ring_flags(void)
 {
-	int ret = io_uring_queue_init(entries, ring, sqe128 ? IORING_SETUP_SQE128 : 0);
+	return abi == UPI_ABI_SQE128 ? IORING_SETUP_SQE128 : 0;
+}
+
+static int ring_init(struct io_uring *ring, unsigned int entries, unsigned int flags)
+{
+	int ret = io_uring_queue_init(entries, ring, flags);
 
 	if (ret) {
 		fprintf(stderr, "pi_abi_test: io_uring_queue_init: %s\n", strerror(-ret));
@@ -179,11 +193,19 @@ static void io_free(struct io *io)
 	free(io->md_alloc);
 }
 
+static void in_child(void (*fn)(void));
+
 /* Write io with fresh PI; read it back into new buffers; compare data and check every tuple. */
+/* Every check the device can make: SCSI has no app tag check (-EOPNOTSUPP). */
+static unsigned int dev_checks(void)
+{
+	return UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG | (is_scsi ? 0 : UPI_INTEGRITY_CHK_APPTAG);
+}
+
 static void roundtrip(struct io_uring *ring, const char *name, size_t n, uint64_t lba, size_t misalign,
 		      uint64_t seed, int wop, int rop)
 {
-	const unsigned int chk = UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG | UPI_INTEGRITY_CHK_APPTAG;
+	const unsigned int chk = dev_checks();
 	struct io w, r;
 	unsigned int bad;
 	int res;
@@ -280,7 +302,7 @@ static void test_abi(void)
 {
 	struct io_uring ring, ring64;
 
-	ring_init(&ring, 64, abi == UPI_ABI_SQE128);
+	ring_init(&ring, 64, abi_ring_flags());
 	if (abi == UPI_ABI_ATTR && !(ring.features & UPI_FEAT_RW_ATTR))
 		CHECK(0, "ring advertises IORING_FEAT_RW_ATTR");
 
@@ -306,7 +328,7 @@ static void test_abi(void)
 			     NULL);
 		expect_errno(&ring, "READV with the extended SQE", dev.fd, IORING_OP_READV, EOPNOTSUPP, M_NONE,
 			     NULL);
-		ring_init(&ring64, 8, false);
+		ring_init(&ring64, 8, 0);
 		expect_errno(&ring64, "meta_type on a ring without SQE128", dev.fd, IORING_OP_WRITE, EINVAL,
 			     M_NONE, NULL);
 		io_uring_queue_exit(&ring64);
@@ -367,7 +389,7 @@ static void test_retry(void)
 	uint64_t base = prof()->tuple_size == 16 ? 0x0000c0de00000000ULL : 0xc0de0000ULL;
 	int ok = 0;
 
-	ring_init(&ring, N, abi == UPI_ABI_SQE128);
+	ring_init(&ring, N, abi_ring_flags());
 	for (int i = 0; i < N; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 		uint64_t lba = 16384 + (uint64_t)i * NINT;
@@ -415,6 +437,270 @@ static void test_retry(void)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * A ring set up with IORING_SETUP_IOPOLL polls its reads and writes through
+ * the kiocb's ->private, which the block layer keeps a bio (or NULL): it must
+ * never see the metadata descriptor there (the kernel took its seed for a
+ * bio's bi_bdev and oopsed).
+ */
+static void test_iopoll(void)
+{
+	struct io_uring ring;
+
+	ring_init(&ring, 8, IORING_SETUP_IOPOLL | abi_ring_flags());
+	roundtrip(&ring, "IOPOLL ring, one 4 KiB write then read", 4096 / prof()->interval, 2048, 0, 2048,
+		  IORING_OP_WRITE, IORING_OP_READ);
+	roundtrip(&ring, "IOPOLL ring, 3 MiB, metadata at an odd address", 3 * 1048576 / prof()->interval, 8192, 3,
+		  8192, IORING_OP_WRITE, IORING_OP_READ);
+	io_uring_queue_exit(&ring);
+}
+
+/*
+ * Pages pinned for I/O and not released yet, system-wide (/proc/vmstat),
+ * with the per-CPU deltas folded in first (vm.stat_refresh), else the
+ * counters lag by up to a batch per CPU.
+ */
+static long long pins_held(void)
+{
+	long long v, acquired = -1, released = -1;
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	char name[64];
+	FILE *f;
+
+	if (fd < 0 || write(fd, "1", 1) != 1 || close(fd))
+		return -1;
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acquired = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			released = v;
+	}
+	fclose(f);
+	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
+/*
+ * A copy of len bytes of data in pages faulted in from the last to the
+ * first, so that they are not physically contiguous: the block layer merges
+ * contiguous pages into one bvec, and 257 of them would fit in one bio.
+ */
+static uint8_t *scattered_copy(const uint8_t *data, size_t len)
+{
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		exit(2);
+	for (size_t off = (len - 1) / 4096 * 4096;; off -= 4096) {
+		memcpy(p + off, data + off, len - off < 4096 ? len - off : 4096);
+		if (!off)
+			break;
+	}
+	return p;
+}
+
+/*
+ * I/Os of 1 MiB + 4 KiB in 257 scattered pages, two bios: a non-blocking attempt gives up with
+ * -EAGAIN before the second bio, and must leave no metadata page pinned
+ * (nor a bounce buffer). io_uring's first attempt is non-blocking, so every
+ * such I/O goes that way once before io-wq reissues it; with RWF_NOWAIT the
+ * caller gets the -EAGAIN. Metadata page aligned (mapped in place where the
+ * device takes it) and at an odd address (bounced).
+ */
+static void test_pins(void)
+{
+	enum { N = 1000 };
+	static const struct {
+		int op, nowait;
+		size_t misalign;
+	} v[] = {
+		{ IORING_OP_WRITE, 1, 0 }, { IORING_OP_WRITE, 1, 3 }, { IORING_OP_READ, 1, 0 }, { IORING_OP_READ, 1, 3 },
+		{ IORING_OP_WRITE, 0, 0 }, { IORING_OP_WRITE, 0, 3 }, { IORING_OP_READ, 0, 0 }, { IORING_OP_READ, 0, 3 },
+	};
+	size_t n = (1048576 + 4096) / prof()->interval;
+	struct io_uring ring;
+
+	CHECK(pins_held() >= 0, "/proc/vmstat has nr_foll_pin_acquired and nr_foll_pin_released");
+	ring_init(&ring, 8, abi_ring_flags());
+	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		const char *what = v[k].op == IORING_OP_WRITE ? "writes" : "reads";
+		const char *md = v[k].misalign ? "metadata at an odd address" : "metadata page aligned";
+		int want, ok = 0;
+		long long before, after;
+		struct io io;
+
+		uint8_t *data;
+
+		io_make(&io, n, 24576, v[k].misalign, 24576, UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG);
+		pi_generate(prof(), io.data, io.len, io.md, &io.pio);
+		data = scattered_copy(io.data, io.len);
+		want = v[k].nowait ? -EAGAIN : (int)io.len;
+		before = pins_held();
+		for (int i = 0; i < N; i++)
+			ok += rw(&ring, dev.fd, v[k].op, data, io.len, io.off, &io.desc,
+				 v[k].nowait ? M_NOWAIT : M_NONE) == want;
+		after = pins_held();
+		munmap(data, io.len);
+		CHECK(ok == N, "%d 1 MiB + 4 KiB %s%s, %s: %s in %d", N, v[k].nowait ? "RWF_NOWAIT " : "", what, md,
+		      v[k].nowait ? "EAGAIN" : "done", ok);
+		CHECK(after == before, "%d 1 MiB + 4 KiB %s%s, %s: pinned pages balance (%lld held before, %lld after)",
+		      N, v[k].nowait ? "RWF_NOWAIT " : "", what, md, before, after);
+		io_free(&io);
+	}
+	io_uring_queue_exit(&ring);
+}
+
+/*
+ * Metadata from a read-only shared mapping of a file the process cannot
+ * write, for a write whose seed is not the LBA: the kernel remaps the ref
+ * tags to the LBA on the way down, and must do it on its own copy, not in
+ * the file's page cache. Run by an unprivileged user (nobody), who keeps
+ * only the open device.
+ */
+static char ro_path[64];
+static struct io ro_io;
+
+static void ro_write(void)
+{
+	struct io_uring ring;
+	void *map;
+	int fd, res;
+
+	CHECK(setgid(65534) == 0 && setuid(65534) == 0, "drop to nobody: %s", strerror(errno));
+	CHECK(open(ro_path, O_RDWR) < 0 && errno == EACCES, "nobody cannot open the file for writing");
+	fd = open(ro_path, O_RDONLY);
+	map = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "map the file read-only: %s", strerror(errno));
+	if (map == MAP_FAILED)
+		return;
+	ro_io.desc.addr = (uint64_t)(uintptr_t)map;
+	ring_init(&ring, 8, abi_ring_flags());
+	res = rw(&ring, dev.fd, IORING_OP_WRITE, ro_io.data, ro_io.len, ro_io.off, &ro_io.desc, M_NONE);
+	CHECK(res == (int)ro_io.len, "write with metadata from the read-only mapping: %d (%s)", res,
+	      res < 0 ? strerror(-res) : "");
+	io_uring_queue_exit(&ring);
+}
+
+static void test_romap(void)
+{
+	uint8_t file[4096];
+	struct io_uring ring;
+	struct io r;
+	int fd, res;
+
+	if (prof()->type == 3) {
+		printf("     romap: skipped, Type 3 has no ref tag to remap\n");
+		return;
+	}
+	io_make(&ro_io, 2, 3072, 0, 0x51000, dev_checks());
+	pi_generate(prof(), ro_io.data, ro_io.len, ro_io.md, &ro_io.pio);
+	memset(file, 0, sizeof(file));
+	memcpy(file, ro_io.md, ro_io.md_len);
+	snprintf(ro_path, sizeof(ro_path), "/tmp/pi_abi_ro.%d", (int)getpid());
+	fd = open(ro_path, O_CREAT | O_TRUNC | O_WRONLY, 0444);
+	if (fd < 0 || write(fd, file, sizeof(file)) != (ssize_t)sizeof(file) || close(fd))
+		exit(2);
+	in_child(ro_write);
+	fd = open(ro_path, O_RDONLY);
+	res = fd < 0 ? -1 : (int)read(fd, file, sizeof(file));
+	CHECK(res == (int)sizeof(file) && !memcmp(file, ro_io.md, ro_io.md_len),
+	      "the file's page cache is unchanged (ref tags not remapped in place)");
+	close(fd);
+	unlink(ro_path);
+	io_make(&r, 2, 3072, 0, 0x51000, dev_checks());
+	ring_init(&ring, 8, abi_ring_flags());
+	res = rw(&ring, dev.fd, IORING_OP_READ, r.data, r.len, r.off, &r.desc, M_NONE);
+	io_uring_queue_exit(&ring);
+	CHECK(res == (int)r.len && !memcmp(r.data, ro_io.data, r.len) &&
+	      !pi_verify(prof(), r.data, r.len, r.md, &r.pio, NULL, 0),
+	      "and the device has the data with the tags of the seed: %d", res);
+	io_free(&r);
+	io_free(&ro_io);
+}
+
+/*
+ * A file that cannot take metadata (tmpfs, O_DIRECT): -EINVAL, as mainline
+ * answers for the attribute ABI, on both ABIs.
+ */
+static void test_nofile(void)
+{
+	char path[64];
+	struct io_uring ring;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/pi_abi_nomd.%d", (int)getpid());
+	fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_DIRECT, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, 1 << 20) == 0, "an O_DIRECT file on tmpfs: %s", strerror(errno));
+	if (fd < 0)
+		return;
+	ring_init(&ring, 8, abi_ring_flags());
+	expect_errno(&ring, "write to a file without metadata support", fd, IORING_OP_WRITE, EINVAL, M_NONE, NULL);
+	expect_errno(&ring, "read from a file without metadata support", fd, IORING_OP_READ, EINVAL, M_NONE, NULL);
+	io_uring_queue_exit(&ring);
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * SCSI: nothing tells the HBA or the disk an app tag to check, so asking
+ * for the check fails with -EOPNOTSUPP before anything is written; the
+ * other checks work.
+ */
+static void test_scsi_apptag(void)
+{
+	struct io_uring ring;
+	struct io w, r;
+	int res;
+
+	ring_init(&ring, 8, abi_ring_flags());
+	roundtrip(&ring, "write then read, guard and ref tag checked", 8, 512, 0, 512, IORING_OP_WRITE,
+		  IORING_OP_READ);
+	io_make(&w, 8, 512, 0, 512, UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_APPTAG);
+	pi_generate(prof(), w.data, w.len, w.md, &w.pio);
+	res = rw(&ring, dev.fd, IORING_OP_WRITE, w.data, w.len, w.off, &w.desc, M_NONE);
+	CHECK(res == -EOPNOTSUPP, "write asking for the app tag check: %s, got %d (%s)", strerror(EOPNOTSUPP), res,
+	      res < 0 ? strerror(-res) : "success");
+	io_make(&r, 8, 512, 0, 512, UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_APPTAG);
+	res = rw(&ring, dev.fd, IORING_OP_READ, r.data, r.len, r.off, &r.desc, M_NONE);
+	CHECK(res == -EOPNOTSUPP, "read asking for the app tag check: %s, got %d (%s)", strerror(EOPNOTSUPP), res,
+	      res < 0 ? strerror(-res) : "success");
+	r.desc.flags = UPI_INTEGRITY_CHK_GUARD;
+	res = rw(&ring, dev.fd, IORING_OP_READ, r.data, r.len, r.off, &r.desc, M_NONE);
+	CHECK(res == (int)r.len && memcmp(r.data, w.data, r.len) && !pi_verify(prof(), r.data, r.len, r.md, &r.pio, NULL, 0),
+	      "the refused write wrote nothing: the blocks keep the roundtrip's data and tags (%d)", res);
+	io_free(&w);
+	io_free(&r);
+	io_uring_queue_exit(&ring);
+}
+
+/*
+ * A device exported by an in-kernel PI producer (tests/kabi/lio.sh: LIO's
+ * block backend over an NVMe namespace, seen here as a SCSI disk): the
+ * target passes the PI down in payloads of its own, which the namespace
+ * must still check. A wrong guard from here (not checked on the way: the
+ * loopback HBA checks nothing) is caught by the namespace.
+ */
+static void test_target(void)
+{
+	struct io_uring ring;
+	struct io w;
+	int res;
+
+	ring_init(&ring, 8, abi_ring_flags());
+	roundtrip(&ring, "through the target: write then read, tags right", 8, 1024, 0, 1024, IORING_OP_WRITE,
+		  IORING_OP_READ);
+	io_make(&w, 8, 1024, 0, 1024, 0);
+	pi_generate(prof(), w.data, w.len, w.md, &w.pio);
+	w.md[prof()->pi_offset] ^= 1;
+	res = rw(&ring, dev.fd, IORING_OP_WRITE, w.data, w.len, w.off, &w.desc, M_NONE);
+	CHECK(res == -EIO, "through the target: a wrong guard is rejected by the namespace below: %s, got %d (%s)",
+	      strerror(EIO), res, res < 0 ? strerror(-res) : "success");
+	io_free(&w);
+	io_uring_queue_exit(&ring);
+}
+
 /* A kernel that does not know the ABI must never be seen to honour it. */
 static void test_unknown(void)
 {
@@ -422,7 +708,7 @@ static void test_unknown(void)
 	struct io io;
 	int res;
 
-	ring_init(&ring, 8, abi == UPI_ABI_SQE128);
+	ring_init(&ring, 8, abi_ring_flags());
 	io_make(&io, 2, 64, 0, 64, UPI_INTEGRITY_CHK_GUARD);
 	memset(io.md, 0xa5, io.md_len);
 	res = rw(&ring, dev.fd, IORING_OP_READ, io.data, io.len, io.off, &io.desc, M_NONE);
@@ -470,24 +756,74 @@ static void in_child(void (*fn)(void))
 	check_fail += counts[1];
 }
 
+static void test_retry_child(void)
+{
+	in_child(test_retry);
+}
+
+/* The tests -t names. "own": needs a device of its own kind, run only when named. */
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	int own;
+} tests[] = {
+	{ "abi", test_abi, 0 },
+	{ "retry", test_retry_child, 0 },
+	{ "iopoll", test_iopoll, 0 },
+	{ "pins", test_pins, 0 },
+	{ "romap", test_romap, 0 },
+	{ "nofile", test_nofile, 0 },
+	{ "scsi-apptag", test_scsi_apptag, 1 },	/* a SCSI disk with DIX */
+	{ "target", test_target, 1 },		/* a disk of tests/kabi/lio.sh */
+};
+
+static int named(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int expect_unknown = 0, opt, which = 3;
+	const char *only = NULL, *base;
 	char err[256];
 
-	while ((opt = getopt(argc, argv, "a:ex")) != -1) {
+	while ((opt = getopt(argc, argv, "a:ext:")) != -1) {
 		if (opt == 'x')
 			skip_last_page = 1;
 		else if (opt == 'a')
 			which = !strcmp(optarg, "sqe128") ? 1 : !strcmp(optarg, "attr") ? 2 : 0;
 		else if (opt == 'e')
 			expect_unknown = 1;
+		else if (opt == 't')
+			only = optarg;
+	}
+	if (only) {
+		for (const char *p = only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+			size_t k, n = strcspn(p, ",");
+
+			for (k = 0; k < sizeof(tests) / sizeof(tests[0]); k++)
+				if (strlen(tests[k].name) == n && !strncmp(p, tests[k].name, n))
+					break;
+			if (k == sizeof(tests) / sizeof(tests[0])) {
+				fprintf(stderr, "pi_abi_test: no test '%.*s' (see tests[] in tests/kabi/pi_abi_test.c)\n",
+					(int)n, p);
+				return 2;
+			}
+		}
 	}
 	if (optind != argc - 1 || !which) {
-		fprintf(stderr, "usage: pi_abi_test [-a sqe128|attr] [-e] [-x] DEVICE\n");
+		fprintf(stderr, "usage: pi_abi_test [-a sqe128|attr] [-e] [-x] [-t TEST,...] DEVICE\n");
 		return 2;
 	}
 	dev.path = argv[optind];
+	base = strrchr(dev.path, '/') ? strrchr(dev.path, '/') + 1 : dev.path;
+	is_scsi = !strncmp(base, "sd", 2);
 	dev.fd = open(dev.path, O_RDWR | O_DIRECT);
 	dev.fd_buffered = open(dev.path, O_RDWR);
 	if (dev.fd < 0 || dev.fd_buffered < 0) {
@@ -507,9 +843,14 @@ int main(int argc, char **argv)
 		check_label = a == 1 ? "[sqe128] " : "[attr] ";
 		if (expect_unknown) {
 			test_unknown();
-		} else {
-			test_abi();
-			in_child(test_retry);
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(tests) / sizeof(tests[0]); k++) {
+			if (only ? !named(only, tests[k].name) : tests[k].own)
+				continue;
+			printf("== %s%s\n", check_label, tests[k].name);
+			fflush(stdout);
+			tests[k].fn();
 		}
 	}
 	return check_done();

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The kernel ABI test (tests/kabi/pi_abi_test.c) in guests:
 #   patched: every case of both ABIs on three NVMe formats, with a depth-2
-#            NVMe queue so that I/O gets retried; then the guest's kernel
-#            log must have no WARNING, BUG or Oops;
+#            NVMe queue so that I/O gets retried (IOPOLL rings, pinned-page
+#            balance, read-only metadata, files without metadata included);
+#            the SCSI app tag refusal on scsi_debug; the device checks under
+#            an in-kernel PI producer (tests/kabi/lio.sh); after each guest
+#            its kernel log must have no WARNING, BUG or Oops;
 #   stock, mainline, distro: the extended SQE (and on stock the attribute
 #            ABI too) is never honoured silently.
 # Ends with "N passed, N failed".
@@ -13,37 +16,41 @@ out=build/kabi
 mkdir -p "$out"
 npass=0 nfail=0
 
-# run KERNEL ARGS DEVICE...: pi_abi_test ARGS on each device in one guest.
+# run LABEL KERNEL COMMAND DEVICE...: COMMAND DEV on each device in one guest (log: LABEL.log).
 run() {
-	local kernel=$1 args=$2 script="" d log=$out/$1.log
-	shift 2
-	for d in "$@"; do script="$script echo \"== $d\"; build/tests/pi_abi_test $args \$$(dev_var "$d");"; done
-	echo "== $kernel: pi_abi_test $args on $*"
+	local label=$1 kernel=$2 cmd=$3 script="" d log=$out/$1.log
+	shift 3
+	for d in "$@"; do script="$script echo \"== $d\"; $cmd \$$(dev_var "$d");"; done
+	echo "== $label: $cmd on $*"
+	rm -f "$out/$label.dmesg"
 	URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 ci/vm.sh -k "$kernel" -d "$(echo "$*" | tr ' ' ,)" \
-		-i build/vm-kabi -t 1800 --dmesg "$out/$kernel.dmesg" -- "$script" >"$log" 2>&1
+		-i build/vm-kabi -t 1800 --dmesg "$out/$label.dmesg" -- "$script" >"$log" 2>&1
 	local rc=$?
-	grep -E '^(FAIL|==)' "$log"
+	grep -E '^(FAIL|==|lio.sh)' "$log"
 	local p f
 	p=$(grep -E '^[0-9]+ passed' "$log" | awk '{ s += $1 } END { print s + 0 }')
 	f=$(grep -E '^[0-9]+ passed' "$log" | awk '{ s += $3 } END { print s + 0 }')
 	if ! grep -qE '^[0-9]+ passed' "$log"; then
-		echo "FAIL $kernel: the test did not run (exit $rc)"; tail -n 5 "$log"; f=$((f + 1))
+		echo "FAIL $label: the test did not run (exit $rc)"; tail -n 5 "$log"; f=$((f + 1))
 	fi
-	if [ -f "$out/$kernel.dmesg" ] && grep -E 'WARNING|BUG|Oops' "$out/$kernel.dmesg"; then
-		echo "FAIL $kernel: the kernel log has a WARNING, BUG or Oops"; f=$((f + 1))
+	if [ -f "$out/$label.dmesg" ] && grep -E 'WARNING|BUG|Oops' "$out/$label.dmesg"; then
+		echo "FAIL $label: the kernel log has a WARNING, BUG or Oops"; f=$((f + 1))
 	else
 		p=$((p + 1))
 	fi
-	echo "$kernel: $p passed, $f failed"
+	echo "$label: $p passed, $f failed"
 	npass=$((npass + p)) nfail=$((nfail + f))
 }
 
 for k in stock patched mainline distro; do
 	ci/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || { echo "FAIL $k: kernel not built"; nfail=$((nfail + 1)); }
 done
-run patched "" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last
-run stock -e nvme-512-8-t1
-run mainline "-e -a sqe128" nvme-512-8-t1
-run distro "-e -a sqe128" nvme-512-8-t1
+t=build/tests/pi_abi_test
+run patched patched "$t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last
+run patched-scsi patched "$t -t scsi-apptag" scsi-dif-crc
+run patched-lio patched "tests/kabi/lio.sh" nvme-512-8-t1
+run stock stock "$t -e" nvme-512-8-t1
+run mainline mainline "$t -e -a sqe128" nvme-512-8-t1
+run distro distro "$t -e -a sqe128" nvme-512-8-t1
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]

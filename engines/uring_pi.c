@@ -81,16 +81,14 @@ struct upi_data {
 	unsigned int npending;
 	unsigned int inflight;
 	struct iovec *iovecs;
-	int *fds;
+	int *fds;			/* registerfiles: opened in post_init, closed in cleanup */
+	unsigned int nfds;
+	struct upi_file *files;		/* every file's PI state, freed in cleanup */
 	unsigned int features;
 
 	bool pi;			/* the engine generates and checks PI (pi_act=0) */
 	bool kpi;			/* the kernel generates and checks PI (pi_act=1) */
 	enum upi_abi abi;		/* chosen when the first file is proven */
-	unsigned int dev_checks;	/* IO_INTEGRITY_CHK_* sent to the kernel */
-	unsigned int host_checks;	/* PI_TAG_* checked by the engine */
-	size_t md_len;			/* metadata bytes per io_u */
-	uint8_t *md;			/* md_len per io_u */
 	struct upi_pi_desc *desc;	/* one per io_u (ABI 2 points at it) */
 	uint8_t *inject;		/* tag corrupted in the io_u's write, 0 if none */
 	uint64_t rng;
@@ -121,10 +119,19 @@ static inline uint64_t upi_ticks(void)
 #endif
 }
 
-/* Per file: the device's profile, checked (and proven) at the first open. */
+/*
+ * Per file: the device's profile and the checks for its format, set up (and
+ * proven) at the first open. fio frees its file list before ->cleanup, so
+ * they are kept on the engine's own list too.
+ */
 struct upi_file {
 	struct upi_dev dev;
 	bool ready;
+	unsigned int dev_checks;	/* IO_INTEGRITY_CHK_* sent to the kernel */
+	unsigned int host_checks;	/* PI_TAG_* checked by the engine */
+	size_t md_len;			/* metadata bytes per io_u */
+	uint8_t *md;			/* md_len per io_u, for this file's format */
+	struct upi_file *next;
 };
 
 /*
@@ -346,15 +353,21 @@ static uint64_t upi_rand(struct upi_data *ld)
 	return ld->rng;
 }
 
-static void upi_free(struct upi_data *ld, unsigned int nr_files)
+static void upi_free(struct upi_data *ld)
 {
-	for (unsigned int i = 0; ld->fds && i < nr_files; i++)
+	for (unsigned int i = 0; i < ld->nfds; i++)
 		close(ld->fds[i]);
+	while (ld->files) {
+		struct upi_file *uf = ld->files;
+
+		ld->files = uf->next;
+		free(uf->md);
+		free(uf);
+	}
 	free(ld->events);
 	free(ld->pending);
 	free(ld->iovecs);
 	free(ld->fds);
-	free(ld->md);
 	free(ld->desc);
 	free(ld->inject);
 	free(ld);
@@ -404,11 +417,19 @@ static int fio_uring_pi_init(struct thread_data *td)
 	}
 
 	ld = calloc(1, sizeof(*ld));
-	ld->events = calloc(depth, sizeof(*ld->events));
-	ld->pending = calloc(depth, sizeof(*ld->pending));
-	ld->iovecs = calloc(depth, sizeof(*ld->iovecs));
-	ld->desc = calloc(depth, sizeof(*ld->desc));
-	ld->inject = calloc(depth, 1);
+	if (ld) {
+		ld->events = calloc(depth, sizeof(*ld->events));
+		ld->pending = calloc(depth, sizeof(*ld->pending));
+		ld->iovecs = calloc(depth, sizeof(*ld->iovecs));
+		ld->desc = calloc(depth, sizeof(*ld->desc));
+		ld->inject = calloc(depth, 1);
+	}
+	if (!ld || !ld->events || !ld->pending || !ld->iovecs || !ld->desc || !ld->inject) {
+		log_err("uring_pi: out of memory for the state of %u I/Os; lower iodepth\n", depth);
+		if (ld)
+			upi_free(ld);
+		return 1;
+	}
 	ld->rng = 0x9e3779b97f4a7c15ULL ^ (uint64_t)td->thread_number;
 	ld->pi = upi_pi_requested(o) && !o->pi_act;
 	ld->kpi = upi_pi_requested(o) && o->pi_act;
@@ -440,7 +461,7 @@ static int fio_uring_pi_init(struct thread_data *td)
 		log_err("uring_pi: io_uring set-up (%u entries%s) failed: %s\n", depth,
 			p.flags & IORING_SETUP_SQE128 ? ", SQE128" : "", strerror(-ret));
 		td->io_ops_data = NULL;
-		upi_free(ld, 0);
+		upi_free(ld);
 		return 1;
 	}
 	ld->features = p.features;
@@ -452,8 +473,6 @@ static int fio_uring_pi_init(struct thread_data *td)
 static void fio_uring_pi_cleanup(struct thread_data *td)
 {
 	struct upi_data *ld = td->io_ops_data;
-	struct fio_file *f;
-	unsigned int i;
 
 	if (!ld)
 		return;
@@ -473,12 +492,8 @@ static void fio_uring_pi_cleanup(struct thread_data *td)
 			 (unsigned long long)ld->st.injected_silent, arith_ns);
 	}
 	io_uring_queue_exit(&ld->ring);
-	upi_free(ld, td->o.nr_files);
+	upi_free(ld);
 	td->io_ops_data = NULL;
-	for_each_file(td, f, i) {
-		free(FILE_ENG_DATA(f));
-		FILE_SET_ENG_DATA(f, NULL);
-	}
 }
 
 /*
@@ -611,6 +626,12 @@ static int upi_setup_pi_file(struct thread_data *td, struct fio_file *f)
 
 	if (!uf) {
 		uf = calloc(1, sizeof(*uf));
+		if (!uf) {
+			log_err("uring_pi: %s: out of memory for its PI state\n", f->file_name);
+			return 1;
+		}
+		uf->next = ld->files;
+		ld->files = uf;
 		FILE_SET_ENG_DATA(f, uf);
 	}
 	if (uf->ready)		/* reopened (e.g. for the verify phase) */
@@ -651,29 +672,27 @@ static int upi_setup_pi_file(struct thread_data *td, struct fio_file *f)
 	}
 	if (o->md_per_io_size)
 		need = o->md_per_io_size;
-	if (!ld->md) {
-		ld->md_len = (need + 63) & ~(size_t)63;
-		if (posix_memalign((void **)&ld->md, 4096, ld->md_len * td->o.iodepth)) {
-			log_err("uring_pi: cannot allocate %zu bytes of metadata buffers\n", ld->md_len * td->o.iodepth);
-			return 1;
-		}
-		memset(ld->md, 0, ld->md_len * td->o.iodepth);
-	} else if (need > ld->md_len) {
-		log_err("uring_pi: %s needs %zu bytes of metadata per I/O, more than the %zu of the first file; "
-			"set md_per_io_size\n", f->file_name, need, ld->md_len);
+	/* Buffers per file: files open as fio first uses them, with other files' I/O in flight. */
+	uf->md_len = (need + 63) & ~(size_t)63;
+	free(uf->md);
+	if (posix_memalign((void **)&uf->md, 4096, uf->md_len * td->o.iodepth)) {
+		uf->md = NULL;
+		log_err("uring_pi: %s: cannot allocate %zu bytes of metadata buffers; lower iodepth or bs\n",
+			f->file_name, uf->md_len * td->o.iodepth);
 		return 1;
 	}
+	memset(uf->md, 0, uf->md_len * td->o.iodepth);
 
 	checks = pi_parse_checks(o->pi_chk);
 	if (!o->pi_chk)
 		checks = PI_TAG_ALL;
 	if (prof->type == 3)
 		checks &= ~PI_TAG_REF;
-	ld->host_checks = o->pi_verify ? PI_TAG_GUARD | PI_TAG_REF | (checks & PI_TAG_APP) : 0;
+	uf->host_checks = o->pi_verify ? PI_TAG_GUARD | PI_TAG_REF | (checks & PI_TAG_APP) : 0;
 	/* The kernel passes no app tag mask: a masked compare is the engine's alone. */
 	if (o->apptag_mask != 0xffff)
 		checks &= ~PI_TAG_APP;
-	ld->dev_checks = (unsigned int)checks;
+	uf->dev_checks = (unsigned int)checks;
 	if (upi_choose_abi(td, f, prof))
 		return 1;
 	uf->ready = true;
@@ -681,8 +700,8 @@ static int upi_setup_pi_file(struct thread_data *td, struct fio_file *f)
 		 "engine checks %s%s%s\n", f->file_name, uf->dev.format, prof->interval, prof->md_size,
 		 prof->tuple_size, prof->md_size == prof->tuple_size ? "alone" : prof->pi_offset ? "last" : "first", uf->dev.source, abi_name(ld->abi),
 		 checks & PI_TAG_GUARD ? "G" : "-", checks & PI_TAG_REF ? "R" : "-", checks & PI_TAG_APP ? "A" : "-",
-		 ld->host_checks & PI_TAG_GUARD ? "G" : "-", ld->host_checks & PI_TAG_REF ? "R" : "-",
-		 ld->host_checks & PI_TAG_APP ? "A" : "-");
+		 uf->host_checks & PI_TAG_GUARD ? "G" : "-", uf->host_checks & PI_TAG_REF ? "R" : "-",
+		 uf->host_checks & PI_TAG_APP ? "A" : "-");
 	return 0;
 }
 
@@ -748,10 +767,15 @@ static int fio_uring_pi_post_init(struct thread_data *td)
 	}
 	if (o->registerfiles) {
 		ld->fds = calloc(td->o.nr_files, sizeof(int));
+		if (!ld->fds) {
+			log_err("uring_pi: out of memory for %u file descriptors\n", td->o.nr_files);
+			return 1;
+		}
 		for_each_file(td, f, i) {
 			if (upi_open(td, f))
 				return 1;
 			ld->fds[i] = f->fd;
+			ld->nfds = i + 1;
 			f->engine_pos = i;
 			f->fd = -1;
 		}
@@ -771,7 +795,7 @@ static void upi_prep_pi(struct thread_data *td, struct upi_data *ld, struct io_u
 	struct upi_file *uf = FILE_ENG_DATA(io_u->file);
 	const struct pi_profile *prof = &uf->dev.prof;
 	struct upi_pi_desc *desc = &ld->desc[io_u->index];
-	uint8_t *md = ld->md + ld->md_len * io_u->index;
+	uint8_t *md = uf->md + uf->md_len * io_u->index;
 	size_t md_len = pi_md_len(prof, io_u->xfer_buflen);
 	struct pi_io pio = {
 		.seed = io_u->offset / prof->interval,
@@ -793,7 +817,7 @@ static void upi_prep_pi(struct thread_data *td, struct upi_data *ld, struct io_u
 		}
 	}
 	*desc = (struct upi_pi_desc){
-		.flags = (uint16_t)ld->dev_checks,
+		.flags = (uint16_t)uf->dev_checks,
 		.app_tag = (uint16_t)o->apptag,
 		.len = (uint32_t)md_len,
 		.addr = (uint64_t)(uintptr_t)md,
@@ -913,19 +937,20 @@ static int fio_uring_pi_commit(struct thread_data *td)
 static void upi_check_read(struct thread_data *td, struct upi_data *ld, struct io_u *io_u)
 {
 	struct upi_options *o = td->eo;
-	const struct pi_profile *prof = &((struct upi_file *)FILE_ENG_DATA(io_u->file))->dev.prof;
+	const struct upi_file *uf = FILE_ENG_DATA(io_u->file);
+	const struct pi_profile *prof = &uf->dev.prof;
 	struct pi_err errs[8];
 	struct pi_io pio = {
 		.seed = io_u->offset / prof->interval,
 		.app_tag = (uint16_t)o->apptag,
 		.app_mask = (uint16_t)o->apptag_mask,
-		.checks = ld->host_checks,
+		.checks = uf->host_checks,
 		.accept_escape = o->pi_escape,
 	};
 	unsigned int n, escaped;
 	uint64_t t = upi_ticks();
 
-	n = pi_verify_count(prof, io_u->xfer_buf, io_u->xfer_buflen, ld->md + ld->md_len * io_u->index, &pio,
+	n = pi_verify_count(prof, io_u->xfer_buf, io_u->xfer_buflen, uf->md + uf->md_len * io_u->index, &pio,
 			    errs, 8, &escaped);
 	ld->st.arith_ticks += upi_ticks() - t;
 	ld->st.arith_ios++;
@@ -963,7 +988,8 @@ static void upi_complete(struct thread_data *td, struct upi_data *ld, struct io_
 			ld->st.dev_errors++;
 	} else if (ddir_rw(io_u->ddir) && (unsigned long long)res != io_u->xfer_buflen) {
 		io_u->resid = io_u->xfer_buflen - (unsigned long long)res;
-	} else if (ld->pi && io_u->ddir == DDIR_READ && ld->host_checks) {
+	} else if (ld->pi && io_u->ddir == DDIR_READ &&
+		   ((struct upi_file *)FILE_ENG_DATA(io_u->file))->host_checks) {
 		upi_check_read(td, ld, io_u);
 	}
 	if (injected) {

@@ -23,7 +23,8 @@ DEFAULT=nvme-512-8-t1
 npass=0 nfail=0
 
 # guest KERNEL ABI PHASE DEVICE...: one boot, cases.sh on each device
-# (ABI "peer": upstream fio's own PI support, tests/vm/peer.sh).
+# (ABI "peer": upstream fio's own PI support, tests/vm/peer.sh; PHASE
+# two-files: one cases.sh run with the two devices in one fio job).
 guest() {
 	local kernel=$1 abi=$2 phase=$3 devs script="" d log
 	shift 3
@@ -31,10 +32,11 @@ guest() {
 	for d in "$@"; do
 		if [ "$abi" = peer ]; then
 			script="$script tests/vm/peer.sh $d \$$(dev_var "$d") $kernel $phase;"
-		else
+		elif [ "$phase" != two-files ]; then
 			script="$script tests/vm/cases.sh $d \$$(dev_var "$d") $kernel $abi $phase;"
 		fi
 	done
+	[ "$phase" = two-files ] && script="tests/vm/cases.sh $1+$2 \$$(dev_var "$1"):\$$(dev_var "$2") $kernel $abi $phase"
 	log=$out/$kernel-$abi-$phase-${devs//,/_}.log
 	echo "== $kernel, $abi, $phase: $devs"
 	ci/vm.sh -k "$kernel" -d "$devs" -i "$imgs" ${KEEP:+--keep-images} -t "${GUEST_LIMIT:-2400}" -- "$script" >"$log" 2>&1
@@ -91,6 +93,8 @@ else
 	guest distro attr all $DEFAULT
 fi
 medium patched sqe128 $NVME
+# Two formats in one job: Type 1 512+8 and Type 3 4096+16.
+guest patched sqe128 two-files nvme-512-8-t1 nvme-4k-16-t3
 [ $full = 1 ] && medium mainline attr $NVME
 # The peer: upstream fio 3.41's io_uring and io_uring_cmd PI options, mainline kernel.
 guest mainline peer all $DEFAULT

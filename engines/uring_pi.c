@@ -933,8 +933,8 @@ static int fio_uring_pi_commit(struct thread_data *td)
 	return 0;
 }
 
-/* Check a completed read's PI in the engine; report each failure by LBA and tag. */
-static void upi_check_read(struct thread_data *td, struct upi_data *ld, struct io_u *io_u)
+/* Check the first len bytes a read completed, in the engine; report each failure by LBA and tag. */
+static void upi_check_read(struct thread_data *td, struct upi_data *ld, struct io_u *io_u, size_t len)
 {
 	struct upi_options *o = td->eo;
 	const struct upi_file *uf = FILE_ENG_DATA(io_u->file);
@@ -950,11 +950,10 @@ static void upi_check_read(struct thread_data *td, struct upi_data *ld, struct i
 	unsigned int n, escaped;
 	uint64_t t = upi_ticks();
 
-	n = pi_verify_count(prof, io_u->xfer_buf, io_u->xfer_buflen, uf->md + uf->md_len * io_u->index, &pio,
-			    errs, 8, &escaped);
+	n = pi_verify_count(prof, io_u->xfer_buf, len, uf->md + uf->md_len * io_u->index, &pio, errs, 8, &escaped);
 	ld->st.arith_ticks += upi_ticks() - t;
 	ld->st.arith_ios++;
-	ld->st.checked += io_u->xfer_buflen / prof->interval;
+	ld->st.checked += len / prof->interval;
 	ld->st.escaped += escaped;
 	if (!n)
 		return;
@@ -986,12 +985,25 @@ static void upi_complete(struct thread_data *td, struct upi_data *ld, struct io_
 		io_u->error = -res;
 		if (res == -EILSEQ)
 			ld->st.dev_errors++;
-	} else if (ddir_rw(io_u->ddir) && (unsigned long long)res != io_u->xfer_buflen) {
-		io_u->resid = io_u->xfer_buflen - (unsigned long long)res;
-	} else if (ld->pi && io_u->ddir == DDIR_READ &&
-		   ((struct upi_file *)FILE_ENG_DATA(io_u->file))->host_checks) {
-		upi_check_read(td, ld, io_u);
+		goto out;
 	}
+	if (ddir_rw(io_u->ddir))
+		io_u->resid = io_u->xfer_buflen - (unsigned long long)res;
+	if (ld->pi && io_u->ddir == DDIR_READ) {
+		const struct upi_file *uf = FILE_ENG_DATA(io_u->file);
+		unsigned int iv = uf->dev.prof.interval;
+
+		/* A short read: fio requeues only the rest, so what completed is checked now. */
+		if (uf->host_checks && res)
+			upi_check_read(td, ld, io_u, (size_t)res / iv * iv);
+		if (res % iv && !io_u->error) {
+			log_err("uring_pi: %s: a read at offset %llu completed %d bytes, which ends inside a %u-byte "
+				"protection interval that cannot be checked; failing it\n", io_u->file->file_name,
+				io_u->offset, res, iv);
+			io_u->error = EIO;
+		}
+	}
+out:
 	if (injected) {
 		if (res == -EILSEQ)
 			ld->st.injected_rejected++;

@@ -203,6 +203,17 @@ pi $(region 6) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321 --pi_esca
 seen=$(outcome); [ "$seen" = pass ] && [ "$(summary escaped)" != $((1048576 / i)) ] && seen="escaped=$(summary escaped)"
 report "escape-read-accept" pass "$seen"
 
+# Never written (region 12): QEMU's NVMe reads unwritten blocks back all-ones, escaped tuples the
+# device does not check; the engine fails them unless told to accept them.
+if [ $scsi = 0 ]; then
+	pi $(region 12) --rw=read --bs=$((4 * i)) --pi_chk=$all
+	seen=$(outcome); [ "$seen" = EILSEQ ] && ! grep -q '^uring_pi: .*: PI escape at LBA' <<<"$out" && seen=EILSEQ-unreported
+	report "unwritten-read-fail" EILSEQ "$seen"
+	pi $(region 12) --rw=read --bs=$((4 * i)) --pi_chk=$all --pi_escape=accept
+	seen=$(outcome); [ "$seen" = pass ] && [ "$(summary escaped)" != $((1048576 / i)) ] && seen="escaped=$(summary escaped)"
+	report "unwritten-read-accept" pass "$seen"
+fi
+
 # Must fail: an app tag mismatch on read (the device checks it on NVMe; on scsi_debug the engine does).
 pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321
 seen=$(outcome)

@@ -762,6 +762,7 @@ static int fio_uring_pi_post_init(struct thread_data *td)
 		ret = io_uring_register_buffers(&ld->ring, ld->iovecs, td->o.iodepth);
 		if (ret) {
 			log_err("uring_pi: registering %u buffers failed: %s\n", td->o.iodepth, strerror(-ret));
+			td_verror(td, -ret, "io_uring_register_buffers");
 			return 1;
 		}
 	}
@@ -769,6 +770,7 @@ static int fio_uring_pi_post_init(struct thread_data *td)
 		ld->fds = calloc(td->o.nr_files, sizeof(int));
 		if (!ld->fds) {
 			log_err("uring_pi: out of memory for %u file descriptors\n", td->o.nr_files);
+			td_verror(td, ENOMEM, "uring_pi registerfiles");
 			return 1;
 		}
 		for_each_file(td, f, i) {
@@ -782,6 +784,7 @@ static int fio_uring_pi_post_init(struct thread_data *td)
 		ret = io_uring_register_files(&ld->ring, ld->fds, td->o.nr_files);
 		if (ret) {
 			log_err("uring_pi: registering %u files failed: %s\n", td->o.nr_files, strerror(-ret));
+			td_verror(td, -ret, "io_uring_register_files");
 			return 1;
 		}
 	}

@@ -66,6 +66,24 @@ else
 	echo "skip descriptor leak cases: strace unavailable"
 fi
 
+# Each of the engine's allocations failing in turn (tests/host/fail_alloc.c): one line, exit 1, no crash.
+if cc -O2 -shared -fPIC -o "$tmp/fail_alloc.so" "$TOP/tests/host/fail_alloc.c" -ldl 2>"$tmp/cc.log"; then
+	for n in 1 2 3 4 5 6 7; do
+		out=$(FAIL_ALLOC_IN=$(basename "${ENGINE#external:}") FAIL_ALLOC_NTH=$n LD_PRELOAD=$tmp/fail_alloc.so \
+			timeout -k 5 30 "$FIO" --ioengine="$ENGINE" --thread --name=t --filename="$f" --size=16m \
+			--rw=randwrite --bs=4k --direct=1 --iodepth=4 --number_ios=20 --registerfiles 2>&1)
+		rc=$?
+		if [ $rc -eq 1 ] && grep -q '^uring_pi: out of memory for ' <<<"$out"; then
+			pass "allocation $n of the engine failing: refused with one line"
+		else
+			fail "allocation $n of the engine failing (rc=$rc; 139: crashed)"
+			printf '%s\n' "$out" | grep -v '^ *$' | tail -n 3 | sed 's/^/     /'
+		fi
+	done
+else
+	fail "build the allocation failure shim: $(head -n 1 "$tmp/cc.log")"
+fi
+
 # fio's verify sees what the engine read: a byte flipped on disk fails the job.
 expect_ok "write a verifiable file" "${common[@]}" --rw=write --bs=4k --direct=1 --iodepth=4 --do_verify=0
 printf '\xff\xfe' | dd of="$f" bs=1 seek=$((4096 * 100 + 2000)) conv=notrunc status=none

@@ -195,12 +195,13 @@ static void io_free(struct io *io)
 
 static void in_child(void (*fn)(void));
 
-/* Write io with fresh PI; read it back into new buffers; compare data and check every tuple. */
 /* Every check the device can make: SCSI has no app tag check (-EOPNOTSUPP). */
 static unsigned int dev_checks(void)
 {
 	return UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG | (is_scsi ? 0 : UPI_INTEGRITY_CHK_APPTAG);
 }
+
+/* Write io with fresh PI; read it back into new buffers; compare data and check every tuple. */
 
 static void roundtrip(struct io_uring *ring, const char *name, size_t n, uint64_t lba, size_t misalign,
 		      uint64_t seed, int wop, int rop)
@@ -572,7 +573,8 @@ static void ro_write(void)
 	CHECK(open(ro_path, O_RDWR) < 0 && errno == EACCES, "nobody cannot open the file for writing");
 	fd = open(ro_path, O_RDONLY);
 	map = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
-	CHECK(map != MAP_FAILED, "map the file read-only: %s", strerror(errno));
+	CHECK(map != MAP_FAILED, "map the file read-only%s%s", map == MAP_FAILED ? ": " : "",
+	      map == MAP_FAILED ? strerror(errno) : "");
 	if (map == MAP_FAILED)
 		return;
 	ro_io.desc.addr = (uint64_t)(uintptr_t)map;

@@ -118,6 +118,35 @@ static long md_bytes(const char *dir, int depth, char *leaf, size_t leaflen)
 	return md;
 }
 
+/*
+ * Whether dir is a SCSI disk (its device has a scsi_level), a partition of
+ * one, or stacked over one: sd has no way to tell the HBA or the disk an app
+ * tag to check, and the kernel refuses the check there.
+ */
+static bool on_scsi(const char *dir, int depth)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	bool scsi = false;
+	DIR *d;
+
+	if (attr_num(dir, "device/scsi_level", NULL, 0) >= 0)
+		return true;
+	snprintf(path, sizeof(path), "%s/slaves", dir);
+	if (depth > 8 || !(d = opendir(path)))
+		return false;
+	while (!scsi && (e = readdir(d))) {
+		char sub[PATH_MAX + 256];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		scsi = on_scsi(sub, depth + 1);
+	}
+	closedir(d);
+	return scsi;
+}
+
 int upi_sysfs_read(const char *dir, const char *name, struct upi_dev *dev, char *err, size_t errlen)
 {
 	memset(dev, 0, sizeof(*dev));
@@ -128,6 +157,7 @@ int upi_sysfs_read(const char *dir, const char *name, struct upi_dev *dev, char 
 	}
 	dev->write_generate = (int)attr_num(dir, "integrity/write_generate", NULL, 0);
 	dev->read_verify = (int)attr_num(dir, "integrity/read_verify", NULL, 0);
+	dev->app_tag_check = !on_scsi(dir, 0);
 	return 0;
 }
 

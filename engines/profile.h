@@ -17,6 +17,7 @@ struct upi_dev {
 	const char *source;	/* "FS_IOC_GETLBMD_CAP" or "sysfs" */
 	int write_generate;	/* sysfs; -1 unknown */
 	int read_verify;	/* sysfs; -1 unknown */
+	bool app_tag_check;	/* the device can check the app tag: not a SCSI disk, nor over one */
 };
 
 /*
@@ -29,7 +30,9 @@ int upi_dev_discover(int fd, const char *name, struct upi_dev *dev, char *err, s
  * The parts, for tests on a sysfs-like directory tree. dir: a disk's sysfs
  * directory (/sys/dev/block/MAJ:MIN).
  * upi_sysfs_read: integrity/format, write_generate, read_verify (of dir, or
- * of its parent for a partition); -1 if there is no integrity/.
+ * of its parent for a partition), and whether the app tag can be checked
+ * (not on a SCSI disk: device/scsi_level, of the disk, a partition's disk
+ * or any slave); -1 if there is no integrity/.
  * upi_sysfs_profile: the profile from those and integrity/
  * protection_interval_bytes; the metadata size from NVMe's metadata_bytes,
  * of the disk or, for a stacked device, of its slaves (recursively; they

@@ -689,8 +689,17 @@ static int upi_setup_pi_file(struct thread_data *td, struct fio_file *f)
 	if (prof->type == 3)
 		checks &= ~PI_TAG_REF;
 	uf->host_checks = o->pi_verify ? PI_TAG_GUARD | PI_TAG_REF | (checks & PI_TAG_APP) : 0;
-	/* The kernel passes no app tag mask: a masked compare is the engine's alone. */
-	if (o->apptag_mask != 0xffff)
+	/*
+	 * The kernel passes no app tag mask, and a SCSI disk cannot check the
+	 * app tag at all (the kernel refuses it): then the compare is the
+	 * engine's alone.
+	 */
+	if (!uf->dev.app_tag_check && (checks & PI_TAG_APP) && o->pi_chk && !o->pi_verify) {
+		log_err("uring_pi: %s cannot check the app tag (a SCSI disk) and pi_verify=0 turns the engine's "
+			"check off; drop APPTAG from pi_chk or set pi_verify=1\n", f->file_name);
+		return 1;
+	}
+	if (o->apptag_mask != 0xffff || !uf->dev.app_tag_check)
 		checks &= ~PI_TAG_APP;
 	uf->dev_checks = (unsigned int)checks;
 	if (upi_choose_abi(td, f, prof))

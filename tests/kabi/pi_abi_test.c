@@ -55,7 +55,7 @@ struct dev {
 };
 
 static struct dev dev;
-static int is_scsi;		/* sd: the app tag cannot be checked by the device */
+static int is_scsi;		/* the device cannot check the app tag (a SCSI disk) */
 static enum upi_abi abi;
 static void *bad_page;		/* mapped PROT_NONE */
 static int skip_last_page;	/* -x: the kernel is known to crash on that case */
@@ -792,7 +792,7 @@ static int named(const char *list, const char *name)
 int main(int argc, char **argv)
 {
 	int expect_unknown = 0, opt, which = 3;
-	const char *only = NULL, *base;
+	const char *only = NULL;
 	char err[256];
 
 	while ((opt = getopt(argc, argv, "a:ext:")) != -1) {
@@ -824,8 +824,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dev.path = argv[optind];
-	base = strrchr(dev.path, '/') ? strrchr(dev.path, '/') + 1 : dev.path;
-	is_scsi = !strncmp(base, "sd", 2);
 	dev.fd = open(dev.path, O_RDWR | O_DIRECT);
 	dev.fd_buffered = open(dev.path, O_RDWR);
 	if (dev.fd < 0 || dev.fd_buffered < 0) {
@@ -836,6 +834,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pi_abi_test: %s\n", err);
 		return 2;
 	}
+	is_scsi = !dev.d.app_tag_check;
 	bad_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	srand(7);
 	for (int a = 1; a <= 2; a++) {

@@ -103,6 +103,8 @@ static void expect(const char *dir, int first, uint32_t interval, uint32_t md, u
 	CHECK(!strcmp(asked, leaf), "%s: tuple position asked of '%s', want '%s'", dir, asked, leaf);
 	CHECK(dev.write_generate == 1 && dev.read_verify == 0, "%s: write_generate %d read_verify %d", dir,
 	      dev.write_generate, dev.read_verify);
+	CHECK(dev.app_tag_check == (strstr(dir, "sd") == NULL && strcmp(dir, "dm-3") != 0),
+	      "%s: the app tag can%s be checked", dir, dev.app_tag_check ? "" : "not");
 }
 
 static void refused(const char *dir, int first, const char *reason)
@@ -120,6 +122,8 @@ static void test_sysfs(void)
 	disk("nvme1n1", "EXT-DIF-TYPE1-CRC64", "4096", "64");
 	disk("nvme2n1", "T10-DIF-TYPE3-CRC", "4096", "64");
 	disk("sda", "T10-DIF-TYPE1-IP", "512", NULL);
+	put("sda/device/scsi_level", "7");
+	put("sda/sda1/partition", "1");
 	disk("nvme3n1", "nop", "512", "0");
 	disk("nvme4n1", "T10-DIF-TYPE1-CRC", "512", "1048576");
 	put("nvme1n1/nvme1n1p1/partition", "1");
@@ -146,6 +150,7 @@ static void test_sysfs(void)
 	expect("nvme2n1", 0, 4096, 64, 8, 56, 3, "nvme2n1");
 	expect("nvme1n1/nvme1n1p1", 1, 4096, 64, 16, 0, 1, "nvme1n1");
 	expect("sda", -1, 512, 8, 8, 0, 1, "");
+	expect("sda/sda1", -1, 512, 8, 8, 0, 1, "");
 	expect("dm-0", 0, 4096, 64, 16, 48, 1, "nvme1n1");
 	expect("dm-1", 1, 4096, 64, 16, 0, 1, "nvme1n1");
 	expect("dm-3", -1, 512, 8, 8, 0, 1, "");

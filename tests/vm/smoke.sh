@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/vm/smoke.sh [KERNEL...]: boots every guest kernel that is built (default: stock,
 # mainline, distro, patched) with every device of ci/vm.sh and checks that each device
-# shows the integrity profile of shared/spec/kernel.md ("Observed sysfs format") in sysfs;
+# shows its integrity profile in sysfs (the table of docs/harness.md);
 # also checks the launcher itself: exit status and output passing, --dmesg, time limit (124)
 # and, on a kernel with sysrq, panic detection (125).
 set -uo pipefail

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The kernel interfaces uring-pi speaks, carried here so the engine builds
- * whatever the system's kernel headers are (see shared spec uapi.md):
+ * whatever the system's kernel headers are (documented where the kernel defines them:
+ * include/uapi/linux/io_uring.h of kernel-patches/linux-6.12):
  *  ABI 1 (this project's 6.12 patches): SQE128 ring, u16 meta_type bit set at
  *        SQE byte 44, META_TYPE_PI, the PI descriptor at bytes 96..127;
  *  ABI 2 (mainline >= 6.14): attr_ptr (byte 48) -> struct io_uring_attr_pi,

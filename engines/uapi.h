@@ -76,6 +76,10 @@ struct upi_lbmd_cap {
 #define UPI_LBMD_CSUM_CRC64_NVME	4
 #define UPI_FS_IOC_GETLBMD_CAP		_IOWR(0x15, 2, struct upi_lbmd_cap)
 
+/* The block device's io_uring discard (Linux >= 6.12, include/uapi/linux/blkdev.h):
+ * IORING_OP_URING_CMD with cmd_op this, addr = byte offset, addr3 = byte length. */
+#define UPI_BLOCK_URING_CMD_DISCARD	_IO(0x12, 0)
+
 _Static_assert(sizeof(struct upi_pi_desc) == 32, "PI descriptor is 32 bytes");
 _Static_assert(offsetof(struct upi_pi_desc, flags) == 0, "flags at 0");
 _Static_assert(offsetof(struct upi_pi_desc, app_tag) == 2, "app_tag at 2");
@@ -89,5 +93,6 @@ _Static_assert(sizeof(struct upi_lbmd_cap) == 16, "logical_block_metadata_cap is
 _Static_assert(offsetof(struct upi_lbmd_cap, lbmd_pi_offset) == 10, "lbmd_pi_offset at 10");
 _Static_assert(offsetof(struct upi_lbmd_cap, lbmd_guard_tag_type) == 11, "lbmd_guard_tag_type at 11");
 _Static_assert(UPI_FS_IOC_GETLBMD_CAP == 0xc0101502, "FS_IOC_GETLBMD_CAP number");
+_Static_assert(UPI_BLOCK_URING_CMD_DISCARD == 0x1200, "BLOCK_URING_CMD_DISCARD number");
 
 #endif

@@ -80,6 +80,8 @@ struct upi_data {
 	struct io_u **pending;		/* queued, not yet submitted (FIFO) */
 	unsigned int npending;
 	unsigned int inflight;
+	bool trim_busy;			/* a trim is queued or in flight: it runs alone */
+	bool trim_sync;			/* no io_uring discard here: BLKDISCARD, as fio does */
 	struct iovec *iovecs;
 	int *fds;			/* registerfiles: opened in post_init, closed in cleanup */
 	unsigned int nfds;
@@ -849,6 +851,21 @@ static enum fio_q_status fio_uring_pi_queue(struct thread_data *td, struct io_u 
 	int fd = o->registerfiles ? (int)io_u->file->engine_pos : io_u->file->fd;
 
 	fio_ro_check(td, io_u);
+	/*
+	 * A trim runs alone: it waits until nothing else is queued or in
+	 * flight, and nothing is queued while it is. Requests in flight have no
+	 * order, and fio's trimwrite issues a block's trim and write back to back.
+	 */
+	if (io_u->ddir == DDIR_TRIM ? ld->npending || ld->inflight : ld->trim_busy)
+		return FIO_Q_BUSY;
+	if (io_u->ddir == DDIR_TRIM && ld->trim_sync) {
+		if (fio_fill_issue_time(td))
+			fio_gettime(&io_u->issue_time, NULL);
+		do_io_u_trim(td, io_u);
+		io_u_mark_submit(td, 1);
+		io_u_mark_complete(td, 1);
+		return FIO_Q_COMPLETED;
+	}
 	sqe = io_uring_get_sqe(&ld->ring);
 	if (!sqe)
 		return FIO_Q_BUSY;
@@ -878,6 +895,14 @@ static enum fio_q_status fio_uring_pi_queue(struct thread_data *td, struct io_u 
 	case DDIR_DATASYNC:
 		io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
 		break;
+	case DDIR_TRIM:
+		/* As fio's io_uring engine: the block device's discard command (Linux >= 6.12). */
+		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+		sqe->cmd_op = UPI_BLOCK_URING_CMD_DISCARD;
+		sqe->addr = io_u->offset;
+		sqe->addr3 = io_u->xfer_buflen;
+		ld->trim_busy = true;
+		break;
 	default:
 		log_err("uring_pi: I/O direction %d is not supported\n", io_u->ddir);
 		io_u->error = EINVAL;
@@ -886,7 +911,7 @@ static enum fio_q_status fio_uring_pi_queue(struct thread_data *td, struct io_u 
 	if (o->registerfiles)
 		sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data(sqe, io_u);
-	if (ld->pi && ddir_rw(io_u->ddir))
+	if (ld->pi && (io_u->ddir == DDIR_READ || io_u->ddir == DDIR_WRITE))
 		upi_prep_pi(td, ld, io_u, sqe);
 	else if (ld->ring.flags & IORING_SETUP_SQE128)
 		upi_sqe_clear_pi(sqe, UPI_ABI_SQE128);
@@ -993,6 +1018,17 @@ static void upi_complete(struct thread_data *td, struct upi_data *ld, struct io_
 	bool injected = ld->pi && io_u->ddir == DDIR_WRITE && ld->inject[io_u->index];
 
 	io_u->error = 0;
+	if (io_u->ddir == DDIR_TRIM) {
+		ld->trim_busy = false;
+		/* Not in this kernel (or not on this file): BLKDISCARD from now on, this one too. */
+		if (res == -EOPNOTSUPP && !ld->trim_sync) {
+			ld->trim_sync = true;
+			do_io_u_trim(td, io_u);
+			return;
+		}
+		io_u->error = res < 0 ? -res : 0;
+		return;
+	}
 	if (res < 0) {
 		io_u->error = -res;
 		if (res == -EILSEQ)
@@ -1082,7 +1118,7 @@ static struct io_u *fio_uring_pi_event(struct thread_data *td, int event)
 struct ioengine_ops ioengine = {
 	.name			= "uring_pi",
 	.version		= FIO_IOOPS_VERSION,
-	.flags			= FIO_ASYNCIO_SYNC_TRIM | FIO_ASYNCIO_SETS_ISSUE_TIME | FIO_NO_OFFLOAD,
+	.flags			= FIO_ASYNCIO_SETS_ISSUE_TIME | FIO_NO_OFFLOAD,
 	.init			= fio_uring_pi_init,
 	.post_init		= fio_uring_pi_post_init,
 	.queue			= fio_uring_pi_queue,

@@ -2,6 +2,7 @@
 # ci/kernel.sh NAME: build (or fetch) a guest kernel for the QEMU harness.
 #   stock     Linux 6.12 from Debian's linux-source-6.12 + ci/guest.config
 #   patched   stock + kernel-patches/linux-6.12/series, in a fresh copy of the tree
+#   patched-debug  patched + ci/guest-debug.config (KASAN, kmemleak, lockdep, fault injection)
 #   mainline  Linux 6.18.15 (Debian's orig tarball, sha256-pinned) + ci/guest.config
 #   distro    Debian's prebuilt trixie-backports kernel + an initramfs with the modules the tests need
 # Output: $BUILD/kernels/NAME/bzImage (distro: vmlinuz + initrd). Nothing is rebuilt when the
@@ -14,9 +15,11 @@ MAINLINE_TARBALL=l/linux/linux_6.18.15.orig.tar.xz
 MAINLINE_SHA256=fdf4c4d487c95b17a41cb38003faef86669e532a44fe702eb31a3390b6a60cca
 STOCK_TARBALL=/usr/src/linux-source-6.12.tar.xz
 SERIES_DIR=${URING_PI_SERIES_DIR:-$TOP/kernel-patches/linux-6.12} # override: tests of this script
-FRAGMENT=$TOP/ci/guest.config
+# The configuration fragments applied on top of tinyconfig (patched-debug adds its own).
+FRAGMENTS=("$TOP/ci/guest.config")
+[ "${1:-}" = patched-debug ] && FRAGMENTS+=("$TOP/ci/guest-debug.config")
 
-usage() { die "usage: ci/kernel.sh stock|patched|mainline|distro, or ci/kernel.sh tree SRCDIR"; }
+usage() { die "usage: ci/kernel.sh stock|patched|patched-debug|mainline|distro, or ci/kernel.sh tree SRCDIR"; }
 [ $# -eq 1 ] || [ "${1:-}" = tree ] || usage
 NAME=$1
 OUT=$BUILD/kernels/$NAME
@@ -45,12 +48,15 @@ lock_builds() {
 	fi
 }
 
-# configure SRC: tinyconfig + fragment + olddefconfig, then check every requested option.
+# fragments_sum: a short hash of the configuration fragments.
+fragments_sum() { cat "${FRAGMENTS[@]}" | sha256sum | cut -c1-16; }
+
+# configure SRC: tinyconfig + fragments + olddefconfig, then check every requested option.
 configure() {
 	local src=$1 kmake=(make -C "$1" -s ARCH=x86_64 "CC=ccache gcc")
-	say "$NAME: configuring (tinyconfig + ci/guest.config)"
+	say "$NAME: configuring (tinyconfig + ${FRAGMENTS[*]#"$TOP/"})"
 	"${kmake[@]}" tinyconfig >/dev/null
-	cat "$FRAGMENT" >>"$src/.config"
+	cat "${FRAGMENTS[@]}" >>"$src/.config"
 	"${kmake[@]}" olddefconfig >/dev/null 2>&1 || "${kmake[@]}" olddefconfig
 	# Every symbol defined by this tree's Kconfig files.
 	local known
@@ -72,8 +78,8 @@ configure() {
 				"$NAME" "$sym" "$want" "$sym" "$got" >&2
 			bad=1
 		fi
-	done <"$FRAGMENT"
-	[ $bad = 0 ] || die "$NAME: guest.config options were dropped by olddefconfig; see above"
+	done < <(cat "${FRAGMENTS[@]}")
+	[ $bad = 0 ] || die "$NAME: configuration options were dropped by olddefconfig; see above"
 }
 
 # build_src SRC LOG: make bzImage in a configured tree, with ccache.
@@ -93,7 +99,7 @@ build_src() {
 # build_tree TARBALL [SERIES]: extract (and patch), configure, build bzImage.
 build_tree() {
 	local tarball=$1 with_series=${2:-} inputs src stamp want_stamp p
-	inputs=("$tarball" "$FRAGMENT")
+	inputs=("$tarball" "${FRAGMENTS[@]}")
 	if [ -n "$with_series" ]; then
 		inputs+=("$SERIES_DIR/series")
 		while read -r p; do
@@ -109,7 +115,7 @@ build_tree() {
 	# Up to date: newer than every input and built from these contents (a patch copied
 	# with an old time stamp is still a change).
 	if newer_than "$OUT/bzImage" "${inputs[@]}" &&
-		[ "$(cat "$OUT/.built" 2>/dev/null)" = "$want_stamp $(sha256sum <"$FRAGMENT" | cut -c1-16)" ]; then
+		[ "$(cat "$OUT/.built" 2>/dev/null)" = "$want_stamp $(fragments_sum)" ]; then
 		say "$NAME: $OUT/bzImage is up to date"
 		return 0
 	fi
@@ -138,7 +144,7 @@ build_tree() {
 	cp "$src/arch/x86/boot/bzImage" "$OUT/bzImage.tmp"
 	cp "$src/.config" "$OUT/config"
 	mv "$OUT/bzImage.tmp" "$OUT/bzImage"
-	echo "$want_stamp $(sha256sum <"$FRAGMENT" | cut -c1-16)" >"$OUT/.built"
+	echo "$want_stamp $(fragments_sum)" >"$OUT/.built"
 	say "$NAME: $OUT/bzImage is $(make -s -C "$src" kernelrelease)"
 }
 
@@ -245,7 +251,7 @@ make_initramfs() {
 
 case $NAME in
 stock) build_tree "$STOCK_TARBALL" ;;
-patched)
+patched | patched-debug)
 	[ -f "$SERIES_DIR/series" ] || { say "patched: no kernel-patches/linux-6.12/series yet; nothing to build"; exit 1; }
 	build_tree "$STOCK_TARBALL" series
 	;;

@@ -4,7 +4,7 @@
 # Boots a QEMU guest (TCG) whose root is this machine's root, read-only, over virtio-9p,
 # with the PI devices named in DEVICES, runs COMMAND in the guest in the current directory
 # (same path as on the host) and returns COMMAND's stdout, stderr and exit status.
-#   -k KERNEL   stock|mainline|distro|patched (built by ci/kernel.sh) or a path to a bzImage (default: stock)
+#   -k KERNEL   stock|mainline|distro|patched|patched-debug (built by ci/kernel.sh) or a path to a bzImage (default: stock)
 #   -d DEVICES  comma-separated device names from the table below (default: none)
 #   -t SECONDS  time limit for the whole guest run, boot included (default: 600); exit 124 when reached
 #   -i IMAGEDIR where disk images and console logs live (default: $BUILD/vm)
@@ -134,7 +134,7 @@ for d in "${devlist[@]}"; do
 		rm -f "$img"
 		truncate -s "$size" "$img"
 	fi
-	qdev+=(-drive "file=$img,if=none,id=d$n,format=raw,cache=writeback"
+	qdev+=(-drive "file=$img,if=none,id=d$n,format=raw,cache=writeback,discard=unmap"
 		-device "nvme,serial=$d,id=nvme$n"
 		-device "nvme-ns,drive=d$n,bus=nvme$n,nsid=1,logical_block_size=$lbs,physical_block_size=$lbs,ms=$ms,mset=0,pi=$pi,pil=$pil,pif=$pif")
 	want+=" $d:nvme"
@@ -172,7 +172,7 @@ fi
 append="console=ttyS0 edd=off panic=-1 oops=panic printk.devkmsg=on"
 if [ -n "$scsi_guard" ]; then
 	append+=" scsi_debug.dif=1 scsi_debug.dix=1 scsi_debug.guard=$scsi_guard scsi_debug.dev_size_mb=$DATA_MIB"
-	append+=" scsi_debug.num_parts=0 scsi_debug.delay=0"
+	append+=" scsi_debug.num_parts=0 scsi_debug.delay=0 scsi_debug.lbpu=1"
 else
 	append+=" scsi_debug.add_host=0"
 fi

@@ -4,6 +4,7 @@
 #   KERNEL: patched (default), stock, mainline, distro, or a path to a bzImage
 #   DEVICE: a device of ci/vm.sh (default nvme-512-8-t1)
 #   JOB:    a job file of jobs/ (default jobs/pi-write-verify.fio)
+#   and any parameter of the job's "# default" lines (e.g. SIZE=64m)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 KERNEL=${KERNEL:-patched}
@@ -17,5 +18,10 @@ case "$KERNEL" in
 */*) [ -f "$KERNEL" ] || die "no kernel image $KERNEL" ;;
 *)   say "[2/3] kernel '$KERNEL' (a first build takes 10-15 minutes)"; ci/kernel.sh "$KERNEL" >/dev/null ;;
 esac
+# The job's parameters set here (make run JOB=... SIZE=64m) go to the guest, over its defaults.
+params=()
+for v in $(sed -n 's/^# default \([A-Z_][A-Z0-9_]*\)=.*/\1/p' "$JOB"); do
+	[ -z "${!v+set}" ] || params+=(-e "$v=${!v}")
+done
 say "[3/3] booting '$KERNEL' with $DEVICE, running $JOB"
-exec ci/vm.sh -k "$KERNEL" -d "$DEVICE" -t "${TIMEOUT:-1200}" -- "DEV=\$$(dev_var "$DEVICE") ci/job.sh $JOB"
+exec ci/vm.sh -k "$KERNEL" -d "$DEVICE" -t "${TIMEOUT:-1200}" "${params[@]}" -- "DEV=\$$(dev_var "$DEVICE") ci/job.sh $JOB"

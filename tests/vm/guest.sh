@@ -1,0 +1,30 @@
+# Sourced by tests/vm/jobs.sh, trim.sh and soak.sh, on the host and in their guests: the counting
+# of tests/lib.sh, one guest run whose results count here, the engine's PI summary lines summed.
+. "$(dirname "${BASH_SOURCE[0]}")/../../ci/lib.sh"
+. "$TOP/tests/lib.sh"
+cd "$TOP"
+
+# guest LOG VM.SH-ARGS... -- COMMAND: one ci/vm.sh run (output in LOG); relays COMMAND's "ok"/"FAIL"
+# lines, their "     | " details and its "# " notes, and adds its "N passed, N failed" to ours.
+guest() {
+	local log=$1 rc line f
+	shift
+	ci/vm.sh "$@" >"$log" 2>&1
+	rc=$?
+	grep -E '^(ok|FAIL) |^     \| |^# ' "$log"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		fail "the guest ended (exit $rc) before its result line (log: $log)"
+		tail -n 5 "$log" | sed 's/^/     | /'
+		return
+	fi
+	npass=$((npass + ${line%% passed*}))
+	f=${line#*passed, }
+	nfail=$((nfail + ${f%% failed*}))
+}
+
+# pi_total FIELD OUTPUT: FIELD (generated, checked, escaped or errors) summed over the PI summary lines.
+pi_total() {
+	grep -o 'uring_pi: PI summary: .*' <<<"$2" | sed -E 's/.*summary: ([0-9]+) intervals generated, ([0-9]+) checked, ([0-9]+) escaped, ([0-9]+) errors.*/\1 \2 \3 \4/' |
+		awk -v f="$1" 'BEGIN { i = f == "generated" ? 1 : f == "checked" ? 2 : f == "escaped" ? 3 : 4 } { s += $i } END { print s + 0 }'
+}

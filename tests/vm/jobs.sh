@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Every job file of jobs/ runs, on the devices it names, in guests on the patched kernel (ci/vm.sh),
+# through ci/job.sh as a user would run it. A job file says how with lines of its own:
+#   # test: DEVICE[,DEVICE...] [NAME=VALUE...] [after=JOBFILE] [checked=N]
+#       one run on each device (a ci/vm.sh device name), NAME=VALUE over the file's "# default"s;
+#       after=JOBFILE runs that job first on the device, with the same settings (it must pass);
+#       checked=N: exactly N of the engine's PI summary lines show intervals checked > 0.
+#   # test-error: REGEX
+#       the job must fail (fio exits 1..127, or exits 0 with a job's err= not 0, as with
+#       continue_on_error) and its output match each such (grep -E) REGEX; a crash never counts.
+# Without test-error a run must pass: fio exits 0, every job reports err= 0, every PI summary says
+# 0 errors. A job file with no "# test:" line fails. Output per run: "ok   ..." or "FAIL ...".
+#   tests/vm/jobs.sh [JOBFILE...]     (default: every job file of jobs/)
+#   tests/vm/jobs.sh --guest CASES    (in a guest: the runs listed in CASES)
+set -uo pipefail
+. "$(dirname "$0")/guest.sh"
+
+# summaries_ok OUTPUT: every PI summary line shows 0 errors.
+summaries_ok() { ! grep 'uring_pi: PI summary' <<<"$1" | grep -qv ', 0 errors ('; }
+# nchecked OUTPUT: how many PI summary lines show intervals checked > 0.
+nchecked() { grep -c 'uring_pi: PI summary: [0-9]* intervals generated, [1-9][0-9]* checked' <<<"$1"; }
+
+# run_case JOB DEVICE DEVPATH SETTINGS...: one run in the guest, judged as the job file says.
+run_case() {
+	local job=$1 name=$2 path=$3 after= checked= kv vars=() out rc what errs seen
+	shift 3
+	for kv in "$@"; do
+		case $kv in
+		after=*) after=${kv#after=} ;;
+		checked=*) checked=${kv#checked=} ;;
+		[A-Z_]*=*) vars+=("$kv") ;;
+		*) fail "$job on $name: unknown setting '$kv' in its # test: line"; return ;;
+		esac
+	done
+	what="$job on $name${*:+ ($*)}"
+	if [ -n "$after" ]; then
+		out=$(env "${vars[@]}" DEV="$path" timeout -k 10 600 ci/job.sh "$after" 2>&1); rc=$?
+		if [ $rc -ne 0 ] || ! summaries_ok "$out"; then
+			fail "$what: $after before it failed (rc=$rc)"; printf '%s\n' "$out" | tail -n 8 | sed 's/^/     | /'
+			return
+		fi
+	fi
+	out=$(env "${vars[@]}" DEV="$path" timeout -k 10 600 ci/job.sh "$job" 2>&1); rc=$?
+	errs=$(sed -n 's/^# test-error: //p' "$job")
+	if [ -n "$errs" ]; then
+		seen=ok
+		if [ $rc -eq 0 ] && ! grep -qE 'err= *[1-9]' <<<"$out"; then seen="it passed"
+		elif [ $rc -gt 127 ]; then seen="exit status $rc, a crash"; fi
+		while IFS= read -r re; do
+			[ "$seen" = ok ] && ! grep -qE -- "$re" <<<"$out" && seen="no line matches /$re/"
+		done <<<"$errs"
+	elif [ $rc -ne 0 ] || ! grep -q 'err= 0' <<<"$out" || grep -qE 'err= *[1-9]' <<<"$out"; then
+		seen="fio failed (rc=$rc)"
+	elif ! summaries_ok "$out"; then
+		seen="a PI summary with errors"
+	elif [ -n "$checked" ] && [ "$(nchecked "$out")" != "$checked" ]; then
+		seen="$(nchecked "$out") PI summaries with intervals checked, want $checked"
+	else
+		seen=ok
+	fi
+	if [ "$seen" = ok ]; then
+		pass "$what${errs:+: failed as expected}"
+	else
+		fail "$what: $seen"; printf '%s\n' "$out" | grep -v '^ *$' | tail -n 12 | sed 's/^/     | /'
+	fi
+}
+
+if [ "${1:-}" = --guest ]; then
+	while IFS=' ' read -r job name settings; do
+		path=$(awk -v n="$name" '$1 == n {print $2}' "$URING_PI_DEVICES")
+		[ -n "$path" ] || { fail "$job on $name: no such device in this guest"; continue; }
+		# shellcheck disable=SC2086 # settings are words without spaces
+		run_case "$job" "$name" "$path" $settings
+	done <"$2"
+	done_tests
+	exit
+fi
+
+# ---- host: cases from the job files, one guest for the NVMe devices and the first scsi_debug
+# disk, one more per other scsi_debug disk (their DIF settings are global to a guest).
+out=$BUILD/jobs
+mkdir -p "$out"
+[ $# -gt 0 ] || set -- jobs/*.fio jobs/*/*.fio
+: >"$out/cases.txt"
+for job in "$@"; do
+	lines=$(sed -n 's/^# test: //p' "$job")
+	[ -n "$lines" ] || { fail "$job has no '# test:' line naming the devices it runs on"; continue; }
+	while read -r devs settings; do
+		for d in ${devs//,/ }; do echo "$job $d $settings"; done
+	done <<<"$lines" >>"$out/cases.txt"
+done
+devices=$(awk '{print $2}' "$out/cases.txt" | sort -u)
+nvme=$(grep -v '^scsi-' <<<"$devices" | paste -sd, -)
+scsi=$(grep '^scsi-' <<<"$devices")
+set --
+[ -n "$nvme" ] && set -- "$nvme${scsi:+,$(head -n 1 <<<"$scsi")}"
+[ -n "$nvme" ] && scsi=$(tail -n +2 <<<"$scsi")
+for s in $scsi; do set -- "$@" "$s"; done
+for g in "$@"; do
+	list=$out/cases.${g//,/_}.txt
+	awk -v devs=",$g," 'index(devs, "," $2 ",")' "$out/cases.txt" >"$list"
+	echo "== guest (patched): $g, $(wc -l <"$list") runs"
+	guest "$out/guest.${g//,/_}.log" -k patched -d "$g" -i "$out/images" -t "${GUEST_LIMIT:-1800}" -- \
+		tests/vm/jobs.sh --guest "$list"
+done
+done_tests

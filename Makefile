@@ -19,7 +19,7 @@ PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c
 PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h
 UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe $(BUILD)/tests/test_profile
 
-.PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench compare clean distclean
+.PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench compare soak clean distclean
 all: $(ENGINE)
 
 config.mk: configure
@@ -95,8 +95,10 @@ check-host: $(ENGINE)
 	@tests/run.sh tests/host/*.sh
 
 # The guests: kernels (built on first use), launcher smoke test, kernel ABI test, PI matrix,
-# make compare's threshold rule. kabi.sh first: it builds the four kernels the others boot.
-VM_TESTS := tests/vm/kabi.sh tests/vm/smoke.sh tests/vm/matrix.sh tests/vm/compare.sh
+# make compare's threshold rule, every job file of jobs/, trims, a 2-minute soak.
+# kabi.sh first: it builds the four kernels the others boot.
+VM_TESTS := tests/vm/kabi.sh tests/vm/smoke.sh tests/vm/matrix.sh tests/vm/compare.sh tests/vm/jobs.sh \
+  tests/vm/trim.sh tests/vm/soak.sh
 check-vm: $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
 	@tests/run.sh $(VM_TESTS)
 
@@ -107,6 +109,11 @@ check: $(UNIT) $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
 # The whole matrix: every device on every kernel and ABI.
 check-full: $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
 	@MATRIX_ARGS=--full tests/run.sh $(VM_TESTS)
+
+# The soak for DURATION (make check runs 2 minutes of it): SOAK_DEVICE=, SOAK_SIZE= (tests/vm/soak.sh).
+DURATION ?= 10m
+soak: $(ENGINE) $(FIO)
+	@tests/vm/soak.sh $(DURATION)
 
 # The kernel series, patch by patch: applies, builds, checkpatch --strict; the result boots.
 patches-check: $(BUILD)/tests/pi_abi_test

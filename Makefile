@@ -15,9 +15,9 @@ ISAL_DEP      := $(ISAL_PREFIX)/lib/libisal.a
 endif
 FIO     := $(FIO_DIR)/fio
 ENGINE  := engines/uring_pi.so
-PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c
-PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h
-UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe $(BUILD)/tests/test_profile
+PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c engines/opts.c
+PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h engines/opts.h
+UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe $(BUILD)/tests/test_profile $(BUILD)/tests/test_opts
 
 .PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench compare soak clean distclean
 all: $(ENGINE)

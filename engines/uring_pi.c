@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +26,7 @@
 #include "fio.h"
 #include "optgroup.h"
 
+#include "opts.h"
 #include "pi.h"
 #include "profile.h"
 #include "sqe.h"
@@ -42,7 +42,6 @@ _Static_assert(IORING_SETUP_SQE128 == UPI_SETUP_SQE128, "IORING_SETUP_SQE128");
 #error "UPI_FIO_BUILD_ID (the build-id of the fio binary this engine is built for) must be defined"
 #endif
 
-enum { PI_ABI_AUTO = 0, PI_ABI_SQE128 = 1, PI_ABI_ATTR = 2 };
 enum { INJECT_NONE = 0, INJECT_GUARD = PI_TAG_GUARD, INJECT_REFTAG = PI_TAG_REF, INJECT_APPTAG = PI_TAG_APP };
 
 struct upi_options {
@@ -336,17 +335,6 @@ static struct fio_option options[] = {
 	},
 };
 
-/* pi_chk=off (or none) says PI off explicitly: job files can switch it with a variable. */
-static bool upi_chk_off(const char *chk)
-{
-	return !chk || !*chk || !strcasecmp(chk, "off") || !strcasecmp(chk, "none");
-}
-
-static bool upi_pi_requested(const struct upi_options *o)
-{
-	return o->md_per_io_size || !upi_chk_off(o->pi_chk);
-}
-
 static uint64_t upi_rand(struct upi_data *ld)
 {
 	ld->rng ^= ld->rng << 13;
@@ -381,40 +369,16 @@ static int fio_uring_pi_init(struct thread_data *td)
 	struct upi_data *ld;
 	struct io_uring_params p = { 0 };
 	unsigned int depth = td->o.iodepth;
-	int checks, ret;
+	struct upi_opts uo = {
+		.md_per_io_size = o->md_per_io_size, .pi_act = o->pi_act, .pi_chk = o->pi_chk, .apptag = o->apptag,
+		.apptag_mask = o->apptag_mask, .pi_abi = o->pi_abi, .pi_inject = o->pi_inject, .odirect = td->o.odirect,
+	};
+	char err[256];
+	int mode, ret;
 
-	if (upi_pi_requested(o)) {
-		checks = pi_parse_checks(o->pi_chk);
-		if (checks < 0) {
-			log_err("uring_pi: pi_chk=%s: use a comma-separated subset of GUARD,REFTAG,APPTAG\n", o->pi_chk);
-			return 1;
-		}
-		if (!td->o.odirect) {
-			log_err("uring_pi: PI needs direct=1 (the kernel takes metadata only with O_DIRECT)\n");
-			return 1;
-		}
-		if (o->pi_act && (o->pi_inject || o->md_per_io_size)) {
-			log_err("uring_pi: %s needs pi_act=0 (with pi_act=1 the kernel generates PI and no metadata "
-				"buffer is sent)\n", o->pi_inject ? "pi_inject" : "md_per_io_size");
-			return 1;
-		}
-		if (o->pi_act && (checks & PI_TAG_APP)) {
-			log_err("uring_pi: pi_chk=%s with pi_act=1: the kernel checks the guard and ref tag only, never "
-				"the app tag; use pi_act=0 for APPTAG\n", o->pi_chk);
-			return 1;
-		}
-		if (o->pi_act && (o->apptag != 0x1234 || o->apptag_mask != 0xffff)) {
-			log_err("uring_pi: apptag and apptag_mask need pi_act=0 (with pi_act=1 the kernel writes app tag 0 "
-				"and checks none)\n");
-			return 1;
-		}
-		if (o->pi_inject && o->apptag == PI_APP_ESCAPE) {
-			log_err("uring_pi: pi_inject with apptag=0xffff: escaped intervals are not checked by the device, "
-				"so nothing can be rejected; use another apptag\n");
-			return 1;
-		}
-	} else if (o->pi_inject || o->pi_abi != PI_ABI_AUTO || !o->pi_act) {
-		log_err("uring_pi: pi_inject, pi_abi and pi_act=0 need PI on: set pi_chk or md_per_io_size\n");
+	mode = upi_opts_mode(&uo, err, sizeof(err));
+	if (mode < 0) {
+		log_err("uring_pi: %s\n", err);
 		return 1;
 	}
 
@@ -433,8 +397,8 @@ static int fio_uring_pi_init(struct thread_data *td)
 		return 1;
 	}
 	ld->rng = 0x9e3779b97f4a7c15ULL ^ (uint64_t)td->thread_number;
-	ld->pi = upi_pi_requested(o) && !o->pi_act;
-	ld->kpi = upi_pi_requested(o) && o->pi_act;
+	ld->pi = mode == UPI_MODE_ENGINE;
+	ld->kpi = mode == UPI_MODE_KERNEL;
 	td->io_ops_data = ld;
 
 	/*

@@ -73,15 +73,28 @@ static long attr_num(const char *dir, const char *attr, char *from, size_t froml
 	if (read_attr(dir, attr, buf, sizeof(buf), from, fromlen))
 		return -1;
 	errno = 0;
-	v = strtol(buf, &end, 0);
+	v = strtol(buf, &end, 10);
 	return errno || end == buf || *end || v < 0 ? -1 : v;
+}
+
+/* The slaves/ of a stacked device dir, or of a partition's disk; its path in path. NULL if neither has one. */
+static DIR *open_slaves(const char *dir, char *path, size_t len)
+{
+	DIR *d;
+
+	snprintf(path, len, "%s/slaves", dir);
+	d = opendir(path);
+	if (d)
+		return d;
+	snprintf(path, len, "%s/../slaves", dir);
+	return opendir(path);
 }
 
 /*
  * Metadata bytes per interval: the NVMe namespace's metadata_bytes (of the
- * disk, or of a partition's disk), else those of a stacked device's slaves,
- * which must agree. leaf: the sysfs directory it was read from. -1 if
- * nothing says, -2 if the slaves disagree.
+ * disk, or of a partition's disk), else those of a stacked device's slaves
+ * (or of a partition's stacked disk), which must agree. leaf: the sysfs
+ * directory it was read from. -1 if nothing says, -2 if the slaves disagree.
  */
 static long md_bytes(const char *dir, int depth, char *leaf, size_t leaflen)
 {
@@ -93,8 +106,7 @@ static long md_bytes(const char *dir, int depth, char *leaf, size_t leaflen)
 	md = attr_num(dir, "metadata_bytes", leaf, leaflen);
 	if (md >= 0 || depth > 8)
 		return md;
-	snprintf(path, sizeof(path), "%s/slaves", dir);
-	d = opendir(path);
+	d = open_slaves(dir, path, sizeof(path));
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
@@ -120,8 +132,9 @@ static long md_bytes(const char *dir, int depth, char *leaf, size_t leaflen)
 
 /*
  * Whether dir is a SCSI disk (its device has a scsi_level), a partition of
- * one, or stacked over one: sd has no way to tell the HBA or the disk an app
- * tag to check, and the kernel refuses the check there.
+ * one, or stacked over one (or a partition of such): sd has no way to tell
+ * the HBA or the disk an app tag to check, and the kernel refuses the check
+ * there.
  */
 static bool on_scsi(const char *dir, int depth)
 {
@@ -132,8 +145,7 @@ static bool on_scsi(const char *dir, int depth)
 
 	if (attr_num(dir, "device/scsi_level", NULL, 0) >= 0)
 		return true;
-	snprintf(path, sizeof(path), "%s/slaves", dir);
-	if (depth > 8 || !(d = opendir(path)))
+	if (depth > 8 || !(d = open_slaves(dir, path, sizeof(path))))
 		return false;
 	while (!scsi && (e = readdir(d))) {
 		char sub[PATH_MAX + 256];
@@ -145,6 +157,18 @@ static bool on_scsi(const char *dir, int depth)
 	}
 	closedir(d);
 	return scsi;
+}
+
+/* pi_profile_init, with the device named in the reason. */
+static int profile_init(struct upi_dev *dev, const char *name, enum pi_guard guard, int type, uint32_t interval,
+			uint32_t md, bool first, char *err, size_t errlen)
+{
+	char why[192];
+
+	if (!pi_profile_init(&dev->prof, guard, type, interval, md, first, why, sizeof(why)))
+		return 0;
+	snprintf(err, errlen, "%s: %s", name, why);
+	return -1;
 }
 
 int upi_sysfs_read(const char *dir, const char *name, struct upi_dev *dev, char *err, size_t errlen)
@@ -216,7 +240,7 @@ int upi_sysfs_profile(const char *dir, const char *name, upi_pi_first_fn pi_firs
 		}
 		first = r;
 	}
-	if (pi_profile_init(&dev->prof, guard, type, (uint32_t)interval, (uint32_t)md, first, err, errlen))
+	if (profile_init(dev, name, guard, type, (uint32_t)interval, (uint32_t)md, first, err, errlen))
 		return -1;
 	dev->source = md > tuple ? "sysfs, NVMe Identify" : "sysfs";
 	return 0;
@@ -255,8 +279,8 @@ int upi_profile_from_cap(const struct upi_lbmd_cap *cap, const char *name, struc
 		return -1;
 	}
 	/* Linux reports Type 2 as Type 1: a ref tag means Type 1/2, none Type 3. */
-	if (pi_profile_init(&dev->prof, guard, cap->lbmd_flags & UPI_LBMD_CAP_REFTAG ? 1 : 3,
-			    cap->lbmd_interval, cap->lbmd_size, first, err, errlen))
+	if (profile_init(dev, name, guard, cap->lbmd_flags & UPI_LBMD_CAP_REFTAG ? 1 : 3, cap->lbmd_interval,
+			 cap->lbmd_size, first, err, errlen))
 		return -1;
 	if (dev->prof.tuple_size != cap->lbmd_pi_size) {
 		snprintf(err, errlen, "%s: %u-byte PI tuple does not match the guard type", name, cap->lbmd_pi_size);
@@ -279,10 +303,15 @@ int upi_profile_from_cap(const struct upi_lbmd_cap *cap, const char *name, struc
 	return 0;
 }
 
+int upi_id_ns_pi_first(const void *id, size_t len)
+{
+	return len > 29 ? (((const uint8_t *)id)[29] & 0x08) != 0 : -1;	/* DPS */
+}
+
 /*
  * Where the PI tuple sits in metadata larger than the tuple, for an NVMe
- * namespace: DPS bit 3 of Identify Namespace ("PI first"). 1 first, 0 last,
- * -1 unknown (not NVMe, or the command failed).
+ * namespace, from its Identify Namespace page. 1 first, 0 last, -1 unknown
+ * (not NVMe, or the command failed).
  */
 static int nvme_pi_first(int fd)
 {
@@ -300,7 +329,7 @@ static int nvme_pi_first(int fd)
 	cmd.nsid = (uint32_t)nsid;
 	if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd))
 		return -1;
-	return (id[29] & 0x08) != 0;		/* DPS */
+	return upi_id_ns_pi_first(id, sizeof(id));
 }
 
 /* The device itself, else the namespace the metadata size came from (under a stacked device). */

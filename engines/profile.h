@@ -32,13 +32,14 @@ int upi_dev_discover(int fd, const char *name, struct upi_dev *dev, char *err, s
  * upi_sysfs_read: integrity/format, write_generate, read_verify (of dir, or
  * of its parent for a partition), and whether the app tag can be checked
  * (not on a SCSI disk: device/scsi_level, of the disk, a partition's disk
- * or any slave); -1 if there is no integrity/.
+ * or any slave of either); -1 if there is no integrity/.
  * upi_sysfs_profile: the profile from those and integrity/
  * protection_interval_bytes; the metadata size from NVMe's metadata_bytes,
- * of the disk or, for a stacked device, of its slaves (recursively; they
- * must agree), else the tuple alone (SCSI DIF). Metadata larger than the
- * tuple asks pi_first(leaf, arg) where the tuple is (leaf: the name of the
- * disk the size came from; 1 first, 0 last, -1 unknown: refused).
+ * of the disk or, for a stacked device or a partition of one, of its
+ * slaves (recursively; they must agree), else the tuple alone (SCSI DIF).
+ * Metadata larger than the tuple asks pi_first(leaf, arg) where the tuple
+ * is (leaf: the name of the disk the size came from; 1 first, 0 last, -1
+ * unknown: refused).
  * upi_profile_from_cap: the profile from FS_IOC_GETLBMD_CAP's answer.
  */
 typedef int (*upi_pi_first_fn)(const char *leaf, void *arg);
@@ -48,6 +49,13 @@ int upi_sysfs_profile(const char *dir, const char *name, upi_pi_first_fn pi_firs
 		      struct upi_dev *dev, char *err, size_t errlen);
 int upi_profile_from_cap(const struct upi_lbmd_cap *cap, const char *name, struct upi_dev *dev,
 			 char *err, size_t errlen);
+
+/*
+ * Where the PI tuple sits in metadata larger than the tuple, from len bytes of
+ * an NVMe Identify Namespace page: DPS bit 3 ("PI first"). 1 first, 0 last,
+ * -1 if the page is too short.
+ */
+int upi_id_ns_pi_first(const void *id, size_t len);
 
 /* Parse a sysfs integrity format name: 0, or -1 if it is not a PI format. */
 int upi_parse_format(const char *format, enum pi_guard *guard, int *type);

@@ -65,6 +65,19 @@ static void disk(const char *name, const char *format, const char *interval, con
 	}
 }
 
+/* A stacked device (no metadata size of its own) over the disk slave, made before it. */
+static void stacked(const char *name, const char *format, const char *interval, const char *slave)
+{
+	char p[256], target[96];
+
+	disk(name, format, interval, NULL);
+	snprintf(p, sizeof(p), "%s/slaves/.keep", name);
+	put(p, "");
+	snprintf(p, sizeof(p), "%s/slaves/%s", name, slave);
+	snprintf(target, sizeof(target), "../../%s", slave);
+	link_to(target, p);
+}
+
 /* pi_first callback: answers *arg, records the disk asked about. */
 static char asked[64];
 static int answer(const char *leaf, void *arg)
@@ -103,7 +116,7 @@ static void expect(const char *dir, int first, uint32_t interval, uint32_t md, u
 	CHECK(!strcmp(asked, leaf), "%s: tuple position asked of '%s', want '%s'", dir, asked, leaf);
 	CHECK(dev.write_generate == 1 && dev.read_verify == 0, "%s: write_generate %d read_verify %d", dir,
 	      dev.write_generate, dev.read_verify);
-	CHECK(dev.app_tag_check == (strstr(dir, "sd") == NULL && strcmp(dir, "dm-3") != 0),
+	CHECK(dev.app_tag_check == (strstr(dir, "sd") == NULL && strcmp(dir, "dm-3") != 0 && strncmp(dir, "md1", 3)),
 	      "%s: the app tag can%s be checked", dir, dev.app_tag_check ? "" : "not");
 }
 
@@ -128,20 +141,18 @@ static void test_sysfs(void)
 	disk("nvme4n1", "T10-DIF-TYPE1-CRC", "512", "1048576");
 	put("nvme1n1/nvme1n1p1/partition", "1");
 	/* dm over NVMe 4096+64 (as 6.12 shows it: no metadata size in integrity/), and over two of them */
-	disk("dm-0", "EXT-DIF-TYPE1-CRC64", "4096", NULL);
-	put("dm-0/slaves/.keep", "");
-	link_to("../../nvme1n1", "dm-0/slaves/nvme1n1");
-	disk("dm-1", "EXT-DIF-TYPE1-CRC64", "4096", NULL);
-	put("dm-1/slaves/.keep", "");
-	link_to("../../dm-0", "dm-1/slaves/dm-0");
+	stacked("dm-0", "EXT-DIF-TYPE1-CRC64", "4096", "nvme1n1");
+	stacked("dm-1", "EXT-DIF-TYPE1-CRC64", "4096", "dm-0");
 	disk("nvme5n1", "EXT-DIF-TYPE1-CRC64", "4096", "16");
-	disk("dm-2", "EXT-DIF-TYPE1-CRC64", "4096", NULL);
-	put("dm-2/slaves/.keep", "");
-	link_to("../../nvme1n1", "dm-2/slaves/nvme1n1");
+	stacked("dm-2", "EXT-DIF-TYPE1-CRC64", "4096", "nvme1n1");
 	link_to("../../nvme5n1", "dm-2/slaves/nvme5n1");
-	disk("dm-3", "T10-DIF-TYPE1-IP", "512", NULL);
-	put("dm-3/slaves/.keep", "");
-	link_to("../../sda", "dm-3/slaves/sda");
+	stacked("dm-3", "T10-DIF-TYPE1-IP", "512", "sda");
+	/* partitions of stacked devices (md over NVMe 4096+64, over SCSI): the slaves are the disk's */
+	stacked("md0", "EXT-DIF-TYPE1-CRC64", "4096", "nvme1n1");
+	put("md0/md0p1/partition", "1");
+	stacked("md1", "T10-DIF-TYPE1-IP", "512", "sda");
+	put("md1/md1p1/partition", "1");
+	disk("nvme6n1", "T10-DIF-TYPE1-CRC", "0512", "016");	/* decimal, whatever the leading zeros */
 	put("nodisk/size", "8");
 
 	expect("nvme0n1", -1, 512, 8, 8, 0, 1, "");
@@ -154,11 +165,14 @@ static void test_sysfs(void)
 	expect("dm-0", 0, 4096, 64, 16, 48, 1, "nvme1n1");
 	expect("dm-1", 1, 4096, 64, 16, 0, 1, "nvme1n1");
 	expect("dm-3", -1, 512, 8, 8, 0, 1, "");
+	expect("nvme6n1", 0, 512, 16, 8, 8, 1, "nvme6n1");
+	expect("md0/md0p1", 1, 4096, 64, 16, 0, 1, "nvme1n1");
+	expect("md1/md1p1", -1, 512, 8, 8, 0, 1, "");
 	refused("nvme1n1", -1, "nvme1n1: 64 bytes of metadata per interval, and neither FS_IOC_GETLBMD_CAP");
 	refused("dm-0", -1, "nor NVMe Identify (of nvme1n1) tells where the PI tuple is");
 	refused("dm-2", 0, "dm-2: the devices under it have different metadata sizes");
 	refused("nvme3n1", 0, "nvme3n1 has no PI integrity profile (format=nop)");
-	refused("nvme4n1", 0, "1048576 bytes of metadata per 512-byte interval");
+	refused("nvme4n1", 0, "nvme4n1: 1048576 bytes of metadata per 512-byte interval");
 	refused("nodisk", 0, "nodisk: the kernel has no block integrity support");
 }
 
@@ -183,6 +197,8 @@ static void test_cap(void)
 		{ { UPI_LBMD_CAP_INTEGRITY | UPI_LBMD_CAP_REFTAG, 512, 64, 8, 0, 8, 8, UPI_LBMD_CSUM_CRC16_T10DIF, 2, 4, 0 },
 		  0, 0, 0, "d: PI tuple at offset 8 of 64 metadata bytes is neither first nor last" },
 		{ { 0, 512, 8, 0, 0, 0, 0, 0, 0, 0, 0 }, 0, 0, 0, "d has no PI integrity profile" },
+		{ { UPI_LBMD_CAP_INTEGRITY | UPI_LBMD_CAP_REFTAG, 1000, 8, 0, 0, 8, 0, UPI_LBMD_CSUM_CRC16_T10DIF, 2, 4, 0 },
+		  0, 0, 0, "d: protection interval 1000 is not a power of two >= 512" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -5,7 +5,7 @@ source "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"; [ -n "${loopdev:-}" ] && losetup -d "$loopdev"' EXIT
 f=$tmp/data
 
-help=$("$FIO" --enghelp="$TOP/engines/uring_pi.so" 2>&1)
+help=$(LD_PRELOAD=$SAN_PRELOAD "$FIO" --enghelp="${ENGINE#external:}" 2>&1)
 for o in md_per_io_size pi_act pi_chk apptag apptag_mask pi_abi pi_verify pi_inject pi_inject_pct pi_escape fixedbufs registerfiles; do
 	grep -q "^$o " <<<"$help" && pass "enghelp lists $o" || fail "enghelp lists $o"
 done
@@ -25,13 +25,14 @@ expect_ok "randrw 70/30 with fsync" --name=t --filename="$f" --size=16m --rw=ran
 # flight: what commit left queued is submitted when fio waits, so the job ends (it hung before).
 if cc -O2 -shared -fPIC -o "$tmp/eagain.so" "$TOP/tests/host/submit_eagain.c" -ldl 2>"$tmp/cc.log"; then
 	for d in 4 8; do
-		out=$(EAGAIN_EVERY=4 LD_PRELOAD=$tmp/eagain.so timeout -k 5 30 "$FIO" --ioengine="$ENGINE" --thread --name=t \
+		out=$(EAGAIN_EVERY=4 timeout -k 5 30 env LD_PRELOAD="${SAN_PRELOAD:+$SAN_PRELOAD:}$tmp/eagain.so" \
+			"$FIO" --ioengine="$ENGINE" --thread --name=t \
 			--filename="$f" --size=16m --rw=randwrite --bs=4k --direct=1 --iodepth=$d --number_ios=51 2>&1)
 		rc=$?
-		if [ $rc -eq 0 ] && grep -q 'err= 0' <<<"$out" && grep -q 'issued rwts: total=0,51,' <<<"$out"; then
+		if san_ok "$out" && [ $rc -eq 0 ] && grep -q 'err= 0' <<<"$out" && grep -q 'issued rwts: total=0,51,' <<<"$out"; then
 			pass "submit -EAGAIN with I/O in flight, qd$d: the job ends with all 51 writes"
 		else
-			fail "submit -EAGAIN with I/O in flight, qd$d (rc=$rc; 124/137: hung)"
+			fail "submit -EAGAIN with I/O in flight, qd$d (rc=$rc; 124/137: hung)$san_msg"
 			printf '%s\n' "$out" | tail -n 5 | sed 's/^/     /'
 		fi
 	done
@@ -40,7 +41,7 @@ else
 fi
 
 # Every descriptor the engine opens on the file is closed (fio frees its file list before the
-# engine's cleanup: registered files leaked). One process (--thread), traced.
+# engine's cleanup: registered files leaked). One process (--thread), traced (no LeakSanitizer under ptrace).
 fds_left() { # fds_left FILE LOG: descriptors opened on FILE in the strace LOG and never closed
 	local -A open=()
 	local line
@@ -55,12 +56,13 @@ fds_left() { # fds_left FILE LOG: descriptors opened on FILE in the strace LOG a
 }
 if command -v strace >/dev/null; then
 	for reg in "" --registerfiles; do
-		strace -f -qq -e trace=openat,close -o "$tmp/strace.log" "$FIO" --ioengine="$ENGINE" --thread --name=t \
+		strace -f -qq -e trace=openat,close -o "$tmp/strace.log" ${SAN_PRELOAD:+-E LD_PRELOAD=$SAN_PRELOAD -E ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0} \
+			"$FIO" --ioengine="$ENGINE" --thread --name=t \
 			--filename="$f" --size=16m --rw=randwrite --bs=4k --direct=1 --iodepth=4 --number_ios=20 $reg \
-			>/dev/null 2>&1
+			>"$tmp/fio.out" 2>&1
 		left=$(fds_left "$f" "$tmp/strace.log")
-		[ "$left" = 0 ] && pass "no descriptor left open ${reg:-without --registerfiles}" ||
-			fail "descriptors left open ${reg:-without --registerfiles}: $left"
+		if san_ok "$(cat "$tmp/fio.out")" && [ "$left" = 0 ]; then pass "no descriptor left open ${reg:-without --registerfiles}"
+		else fail "no descriptor left open ${reg:-without --registerfiles}: $left left$san_msg"; fi
 	done
 else
 	echo "skip descriptor leak cases: strace unavailable"
@@ -69,14 +71,16 @@ fi
 # Each of the engine's allocations failing in turn (tests/host/fail_alloc.c): one line, exit 1, no crash.
 if cc -O2 -shared -fPIC -o "$tmp/fail_alloc.so" "$TOP/tests/host/fail_alloc.c" -ldl 2>"$tmp/cc.log"; then
 	for n in 1 2 3 4 5 6 7; do
-		out=$(FAIL_ALLOC_IN=$(basename "${ENGINE#external:}") FAIL_ALLOC_NTH=$n LD_PRELOAD=$tmp/fail_alloc.so \
-			timeout -k 5 30 "$FIO" --ioengine="$ENGINE" --thread --name=t --filename="$f" --size=16m \
+		# The shim before the ASan runtime, so that its allocation functions are the ones called.
+		out=$(FAIL_ALLOC_IN=$(basename "${ENGINE#external:}") FAIL_ALLOC_NTH=$n ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
+			timeout -k 5 30 env LD_PRELOAD="$tmp/fail_alloc.so${SAN_PRELOAD:+:$SAN_PRELOAD}" \
+			"$FIO" --ioengine="$ENGINE" --thread --name=t --filename="$f" --size=16m \
 			--rw=randwrite --bs=4k --direct=1 --iodepth=4 --number_ios=20 --registerfiles 2>&1)
 		rc=$?
-		if [ $rc -eq 1 ] && grep -q '^uring_pi: out of memory for ' <<<"$out"; then
+		if san_ok "$out" && [ $rc -eq 1 ] && grep -q '^uring_pi: out of memory for ' <<<"$out"; then
 			pass "allocation $n of the engine failing: refused with one line"
 		else
-			fail "allocation $n of the engine failing (rc=$rc; 139: crashed)"
+			fail "allocation $n of the engine failing (rc=$rc; 139: crashed)$san_msg"
 			printf '%s\n' "$out" | grep -v '^ *$' | tail -n 3 | sed 's/^/     /'
 		fi
 	done

@@ -14,6 +14,13 @@
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_malloc(size_t size);
 extern void *__libc_memalign(size_t align, size_t size);
+/*
+ * With a sanitized engine the ASan runtime is preloaded after this shim: the
+ * memory must come from its allocator (the engine frees it there).
+ */
+extern void *__interceptor_calloc(size_t n, size_t size) __attribute__((weak));
+extern void *__interceptor_malloc(size_t size) __attribute__((weak));
+extern int __interceptor_posix_memalign(void **p, size_t align, size_t size) __attribute__((weak));
 
 /* Called from the engine, and the one to fail? */
 static int fail_here(void *caller)
@@ -29,18 +36,24 @@ static int fail_here(void *caller)
 
 void *calloc(size_t n, size_t size)
 {
-	return fail_here(__builtin_return_address(0)) ? NULL : __libc_calloc(n, size);
+	if (fail_here(__builtin_return_address(0)))
+		return NULL;
+	return __interceptor_calloc ? __interceptor_calloc(n, size) : __libc_calloc(n, size);
 }
 
 void *malloc(size_t size)
 {
-	return fail_here(__builtin_return_address(0)) ? NULL : __libc_malloc(size);
+	if (fail_here(__builtin_return_address(0)))
+		return NULL;
+	return __interceptor_malloc ? __interceptor_malloc(size) : __libc_malloc(size);
 }
 
 int posix_memalign(void **p, size_t align, size_t size)
 {
 	if (fail_here(__builtin_return_address(0)))
 		return ENOMEM;
+	if (__interceptor_posix_memalign)
+		return __interceptor_posix_memalign(p, align, size);
 	*p = __libc_memalign(align, size);
 	return *p ? 0 : ENOMEM;
 }

@@ -18,8 +18,8 @@ ENGINE  := engines/uring_pi.so
 PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c engines/opts.c
 PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h engines/opts.h
 UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe $(BUILD)/tests/test_profile $(BUILD)/tests/test_opts
-# ASan + UBSan builds (SANITIZE=1, into build/asan/).
-include tests/san.mk
+# libFuzzer harnesses (make fuzz) and ASan + UBSan builds (SANITIZE=1, into build/asan/).
+include tests/fuzz/fuzz.mk tests/san.mk
 
 .PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench compare soak clean distclean
 all: $(ENGINE)
@@ -105,8 +105,8 @@ check-vm: $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
 	@tests/run.sh $(VM_TESTS)
 
 # Every test the project has; the last line is "N passed, N failed".
-check: $(UNIT) $(SAN_UNIT) $(ENGINE) $(SAN_ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
-	@tests/run.sh $(UNIT) $(SAN_UNIT) tests/host/*.sh $(VM_TESTS)
+check: $(UNIT) $(SAN_UNIT) $(ENGINE) $(SAN_ENGINE) $(FUZZ_BIN) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
+	@tests/run.sh $(UNIT) $(SAN_UNIT) tests/host/*.sh tests/fuzz/run.sh $(VM_TESTS)
 
 # The whole matrix: every device on every kernel and ABI.
 check-full: $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so

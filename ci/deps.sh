@@ -2,7 +2,9 @@
 # Debian packages needed to build and test the engine (idempotent).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-pkgs=(build-essential pkg-config liburing-dev nasm zlib1g-dev curl ca-certificates python3 valgrind bc fio)
+# clang and libclang-rt-14-dev (its libFuzzer runtime, only recommended by clang): tests/fuzz/
+pkgs=(build-essential pkg-config liburing-dev nasm zlib1g-dev curl ca-certificates python3 valgrind bc fio
+	clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

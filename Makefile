@@ -56,9 +56,11 @@ $(BUILD)/fio-build-id.h: $(FIO)
 FIO_CPPFLAGS := -D_GNU_SOURCE -D_LARGEFILE_SOURCE -D_FILE_OFFSET_BITS=64 -DFIO_INTERNAL \
   -include $(FIO_DIR)/config-host.h -I$(FIO_DIR)
 
+# Only `ioengine` is exported into fio's process: the engine's own symbols are hidden, and so are
+# those of the static isa-l (--exclude-libs); tests/host/exports.sh checks it.
 $(ENGINE): engines/uring_pi.c $(PURE_SRC) $(PURE_HDR) $(BUILD)/fio-build-id.h $(ISAL_DEP) config.mk
-	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $(FIO_CPPFLAGS) -include $(BUILD)/fio-build-id.h $(ISAL_CPPFLAGS) \
-	  -o $@ engines/uring_pi.c $(PURE_SRC) $(ISAL_LIBS) -luring
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden -Wl,--exclude-libs,ALL $(FIO_CPPFLAGS) \
+	  -include $(BUILD)/fio-build-id.h $(ISAL_CPPFLAGS) -o $@ engines/uring_pi.c $(PURE_SRC) $(ISAL_LIBS) -luring
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(PURE_SRC) $(PURE_HDR) $(ISAL_DEP)
 	@mkdir -p $(dir $@)

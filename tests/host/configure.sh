@@ -18,6 +18,18 @@ mkdir -p "$tmp/p/build" && ln -s "$TOP/build/isal" "$tmp/p/build/isal"
 (cd "$tmp/p" && ./configure --fio="$alt" >"$tmp/configure.log" 2>&1)
 grep -q "^fio .*fio-3.41 in $alt" "$tmp/configure.log" && pass "configure --fio reports the other tree" ||
 	fail "configure --fio reports the other tree: $(cat "$tmp/configure.log")"
+# config.log: each test's program, compiler command and status; on a failure the compiler's own words,
+# and the refusal points to it.
+log=$tmp/p/config.log
+grep -qxF '#include <liburing.h>' "$log" && grep -qE '^## .* -o .*/t .*/t\.c -luring$' "$log" && grep -qx '## exit status 0' "$log" &&
+	pass "config.log has the liburing test, its command and status" || fail "config.log: $(cat "$log" 2>&1)"
+printf '#!/bin/sh\necho "badcc: cannot compile $*" >&2; exit 3\n' >"$tmp/badcc" && chmod +x "$tmp/badcc"
+mkdir -p "$tmp/bad"
+(cd "$tmp/bad" && "$tmp/p/configure" --cc="$tmp/badcc" >"$tmp/bad.out" 2>&1); rc=$?
+[ "$rc" = 1 ] && grep -q '^configure: see the MISSING lines above and config.log ' "$tmp/bad.out" &&
+	pass "a failing configure exits 1 and points to config.log" || fail "failing configure: rc=$rc: $(cat "$tmp/bad.out")"
+grep -qx 'badcc: cannot compile -o .*/t .*/t\.c' "$tmp/bad/config.log" && grep -qx '## exit status 3' "$tmp/bad/config.log" &&
+	pass "config.log has the failing compiler's output and status" || fail "config.log of the failure: $(cat "$tmp/bad/config.log")"
 (cd "$tmp/p" && make -s engines/uring_pi.so >"$tmp/make.log" 2>&1) && pass "engine builds against the other tree" ||
 	fail "engine builds against the other tree: $(tail -5 "$tmp/make.log")"
 f=$tmp/data

@@ -246,12 +246,18 @@ static inline __attribute__((always_inline)) unsigned int verify(const struct pi
 				report(errs, max, &nerr, (uint32_t)i, PI_TAG_ESCAPE, pio.app_tag, app);
 			continue;
 		}
-		if ((checks & PI_TAG_GUARD) && (want = guard_of(&prof, g, d, m)) != guard)
-			report(errs, max, &nerr, (uint32_t)i, PI_TAG_GUARD, want, guard);
+		if (checks & PI_TAG_GUARD) {
+			want = guard_of(&prof, g, d, m);
+			if (want != guard)
+				report(errs, max, &nerr, (uint32_t)i, PI_TAG_GUARD, want, guard);
+		}
 		if ((checks & PI_TAG_APP) && ((app ^ pio.app_tag) & pio.app_mask))
 			report(errs, max, &nerr, (uint32_t)i, PI_TAG_APP, pio.app_tag, app);
-		if ((checks & PI_TAG_REF) && ref != (want = (pio.seed + i) & prof.ref_mask))
-			report(errs, max, &nerr, (uint32_t)i, PI_TAG_REF, want, ref);
+		if (checks & PI_TAG_REF) {
+			want = (pio.seed + i) & prof.ref_mask;
+			if (ref != want)
+				report(errs, max, &nerr, (uint32_t)i, PI_TAG_REF, want, ref);
+		}
 	}
 	*escaped = nesc;
 	return nerr;

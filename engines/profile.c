@@ -145,7 +145,10 @@ static bool on_scsi(const char *dir, int depth)
 
 	if (attr_num(dir, "device/scsi_level", NULL, 0) >= 0)
 		return true;
-	if (depth > 8 || !(d = open_slaves(dir, path, sizeof(path))))
+	if (depth > 8)
+		return false;
+	d = open_slaves(dir, path, sizeof(path));
+	if (!d)
 		return false;
 	while (!scsi && (e = readdir(d))) {
 		char sub[PATH_MAX + 256];

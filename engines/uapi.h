@@ -76,8 +76,10 @@ struct upi_lbmd_cap {
 #define UPI_LBMD_CSUM_CRC64_NVME	4
 #define UPI_FS_IOC_GETLBMD_CAP		_IOWR(0x15, 2, struct upi_lbmd_cap)
 
-/* The block device's io_uring discard (Linux >= 6.12, include/uapi/linux/blkdev.h):
- * IORING_OP_URING_CMD with cmd_op this, addr = byte offset, addr3 = byte length. */
+/*
+ * The block device's io_uring discard (Linux >= 6.12, include/uapi/linux/blkdev.h):
+ * IORING_OP_URING_CMD with cmd_op this, addr = byte offset, addr3 = byte length.
+ */
 #define UPI_BLOCK_URING_CMD_DISCARD	_IO(0x12, 0)
 
 _Static_assert(sizeof(struct upi_pi_desc) == 32, "PI descriptor is 32 bytes");

@@ -146,23 +146,26 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
 
 	(void)size;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const ElfW(Phdr) ph = info->dlpi_phdr[i];
 		const uint8_t *p, *end;
 
-		if (ph->p_type != PT_NOTE)
+		if (ph.p_type != PT_NOTE)
 			continue;
-		p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
-		end = p + ph->p_memsz;
+		p = (const uint8_t *)(info->dlpi_addr + ph.p_vaddr);
+		end = p + ph.p_memsz;
 		while (p + sizeof(ElfW(Nhdr)) <= end) {
-			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
-			const uint8_t *name = p + sizeof(*n), *desc = name + ((n->n_namesz + 3) & ~3U);
+			ElfW(Nhdr) n;
+			const uint8_t *name, *desc;
 
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
-				for (unsigned int k = 0; k < n->n_descsz && k < 64; k++)
+			memcpy(&n, p, sizeof(n));
+			name = p + sizeof(n);
+			desc = name + ((n.n_namesz + 3) & ~3U);
+			if (n.n_type == NT_GNU_BUILD_ID && n.n_namesz == 4 && !memcmp(name, "GNU", 4)) {
+				for (unsigned int k = 0; k < n.n_descsz && k < 64; k++)
 					sprintf(out + 2 * k, "%02x", desc[k]);
 				return 1;
 			}
-			p = desc + ((n->n_descsz + 3) & ~3U);
+			p = desc + ((n.n_descsz + 3) & ~3U);
 		}
 	}
 	return 1;	/* only the main program (the first object) is of interest */

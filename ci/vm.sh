@@ -87,7 +87,7 @@ done
 # ---- kernel ----
 initrd=
 case $kernel in
-stock | mainline | patched)
+stock | mainline | patched | patched-debug)
 	bz=$BUILD/kernels/$kernel/bzImage
 	[ -f "$bz" ] || die "no $kernel kernel at $bz; build it with: ci/kernel.sh $kernel"
 	;;
@@ -97,7 +97,7 @@ distro)
 	;;
 *)
 	bz=$kernel
-	[ -f "$bz" ] || die "-k: '$kernel' is neither stock|mainline|distro|patched nor a kernel image file"
+	[ -f "$bz" ] || die "-k: '$kernel' is neither stock|mainline|distro|patched|patched-debug nor a kernel image file"
 	bz=$(cd "$(dirname "$bz")" && pwd)/$(basename "$bz")
 	kernel=custom
 	;;

@@ -25,9 +25,9 @@ for _ in $(seq 100); do
 	for v in /sys/block/sd*/device/vendor; do
 		[ -e "$v" ] && grep -q LIO-ORG "$v" && disk=${v#/sys/block/} disk=${disk%%/*}
 	done
-	[ -n "$disk" ] && [ -e /sys/block/$disk/integrity/format ] && break
+	[ -n "$disk" ] && [ -e "/sys/block/$disk/integrity/format" ] && break
 	sleep 0.1
 done
 [ -n "$disk" ] || die "no SCSI disk of the target appeared"
-echo "lio.sh: /dev/$disk, integrity $(cat /sys/block/$disk/integrity/format)"
-build/tests/pi_abi_test -t target "$@" /dev/$disk
+echo "lio.sh: /dev/$disk, integrity $(cat "/sys/block/$disk/integrity/format")"
+build/tests/pi_abi_test -t target "$@" "/dev/$disk"

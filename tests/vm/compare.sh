@@ -8,7 +8,7 @@
 # Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
-cd "$TOP"
+cd "$TOP" || exit 1
 k=${1:-stock}
 TMP=$(mktemp -d)
 server=

@@ -1,8 +1,9 @@
+# shellcheck shell=bash
 # Sourced by tests/vm/jobs.sh, trim.sh and soak.sh, on the host and in their guests: the counting
 # of tests/lib.sh, one guest run whose results count here, the engine's PI summary lines summed.
 . "$(dirname "${BASH_SOURCE[0]}")/../../ci/lib.sh"
 . "$TOP/tests/lib.sh"
-cd "$TOP"
+cd "$TOP" || exit 1
 
 # guest LOG VM.SH-ARGS... -- COMMAND: one ci/vm.sh run (output in LOG); relays COMMAND's "ok"/"FAIL"
 # lines, their "     | " details and its "# " notes, and adds its "N passed, N failed" to ours.

@@ -9,7 +9,7 @@
 # --full (make check-full): every device on every kernel and ABI.
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
-cd "$TOP"
+cd "$TOP" || exit 1
 full=0
 [ "${1:-${MATRIX_ARGS:-}}" = --full ] && full=1
 out=build/matrix
@@ -17,8 +17,7 @@ mkdir -p "$out"
 rows=$out/rows.txt
 : >"$rows"
 imgs=$out/images
-NVME="nvme-512-8-t1 nvme-512-8-t2 nvme-512-8-t3 nvme-512-16-t1 nvme-4k-8-t1 nvme-4k-16-t1 nvme-4k-16-t3 nvme-4k-64-first nvme-4k-64-last"
-SCSI="scsi-dif-crc scsi-dif-ip"
+NVME=(nvme-512-8-t1 nvme-512-8-t2 nvme-512-8-t3 nvme-512-16-t1 nvme-4k-8-t1 nvme-4k-16-t1 nvme-4k-16-t3 nvme-4k-64-first nvme-4k-64-last)
 DEFAULT=nvme-512-8-t1
 npass=0 nfail=0
 
@@ -52,7 +51,7 @@ guest() {
 # The corruption-on-the-medium case: write, flip data bytes of one LBA in
 # each image from the host, boot again and read.
 medium() {
-	local kernel=$1 abi=$2 d lbs ms img
+	local kernel=$1 abi=$2 d lbs img
 	shift 2
 	rm -rf "$imgs"
 	KEEP=1 guest "$kernel" "$abi" medium-write "$@"
@@ -77,25 +76,25 @@ done
 guest stock none all $DEFAULT
 if [ $full = 1 ]; then
 	for abi in sqe128 attr; do
-		guest patched $abi all $NVME scsi-dif-crc
+		guest patched $abi all "${NVME[@]}" scsi-dif-crc
 		guest patched $abi all scsi-dif-ip
 	done
 	for k in mainline distro; do
-		guest $k attr all $NVME scsi-dif-crc
+		guest $k attr all "${NVME[@]}" scsi-dif-crc
 		guest $k attr all scsi-dif-ip
 	done
 else
 	for abi in sqe128 attr; do
-		guest patched $abi all $NVME scsi-dif-crc
+		guest patched $abi all "${NVME[@]}" scsi-dif-crc
 		guest patched $abi all scsi-dif-ip
 	done
 	guest mainline attr all $DEFAULT
 	guest distro attr all $DEFAULT
 fi
-medium patched sqe128 $NVME
+medium patched sqe128 "${NVME[@]}"
 # Two formats in one job: Type 1 512+8 and Type 3 4096+16.
 guest patched sqe128 two-files nvme-512-8-t1 nvme-4k-16-t3
-[ $full = 1 ] && medium mainline attr $NVME
+[ $full = 1 ] && medium mainline attr "${NVME[@]}"
 # The peer: upstream fio 3.41's io_uring and io_uring_cmd PI options, mainline kernel.
 guest mainline peer all $DEFAULT
 medium mainline peer $DEFAULT

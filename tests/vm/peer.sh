@@ -8,7 +8,7 @@
 # Lines: CASE <kernel> <device> fio-<engine> <case> expect=<x> seen=<y> meets|MISSES
 set -u
 name=$1 dev=$2 kernel=$3 phase=${4:-all}
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 FIO=build/fio/fio
 ng=/dev/ng${dev#/dev/nvme}
 blk=/sys/block/${dev#/dev/}

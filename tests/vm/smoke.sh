@@ -36,7 +36,7 @@ bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 
 # check_devices KERNEL DEVICES: boot with DEVICES, compare every device's sysfs profile.
 check_devices() {
-	local k=$1 devs=$2 out rc t0=$SECONDS d line n dev got want
+	local k=$1 devs=$2 out rc t0=$SECONDS d line dev got want
 	out=$("$VM" -k "$k" -d "$devs" -t 300 -- "$PROBE" 2>"$TMP/err")
 	rc=$?
 	if [ $rc != 0 ]; then
@@ -52,7 +52,7 @@ check_devices() {
 			bad "$k: $d: not mapped in the guest"
 			continue
 		fi
-		read -r n dev got <<<"$line"
+		read -r _ dev got <<<"$line"
 		want=$(expect "$d")
 		if [ "${got% *}" = "$want" ]; then
 			ok "$k: $d ($dev): $want"
@@ -67,6 +67,7 @@ check_devices() {
 flip_byte() {
 	local b
 	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	# shellcheck disable=SC2059 # the format is the byte, as an octal escape
 	printf "\\$(printf %03o $((255 - b)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
@@ -110,7 +111,7 @@ for k in "${kernels[@]}"; do
 		[ -f "$BUILD/kernels/$k/bzImage" ] || { echo "skip $k: not built (ci/kernel.sh $k)"; continue; }
 	fi
 	tested=$((tested + 1))
-	check_devices "$k" "$(echo $NVME | tr ' ' ,),scsi-dif-crc"
+	check_devices "$k" "$(echo "$NVME" | tr ' ' ,),scsi-dif-crc"
 	check_devices "$k" scsi-dif-ip
 	if "$VM" -k "$k" -d none -t 300 -- 'test ! -s "$URING_PI_DEVICES"' >/dev/null 2>"$TMP/err"; then
 		ok "$k: boots with -d none"

@@ -41,6 +41,7 @@ total() { pi_total "$1" "$out"; }
 cases() {
 	local name=$1 dev=$2 iv MiB abi rw
 	iv=$(cat "/sys/block/$(basename "$dev")/integrity/protection_interval_bytes")
+	# shellcheck disable=SC2034 # used by the check expressions
 	MiB=$((1048576 / iv)) # intervals per MiB
 
 	# MiB 0-1 written with PI, then trimmed in 4 KiB units; MiB 1-2 written, 32 scattered 4 KiB blocks trimmed.

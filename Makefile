@@ -96,7 +96,7 @@ check-unit: $(UNIT) $(SAN_UNIT)
 	@tests/run.sh $(UNIT) $(SAN_UNIT)
 
 check-host: $(ENGINE) $(SAN_ENGINE)
-	@tests/run.sh tests/host/*.sh
+	@tests/run.sh tests/host/*.sh tests/bad-input.sh
 
 # The guests: kernels (built on first use), launcher smoke test, kernel ABI test, PI matrix,
 # make compare's threshold rule, every job file of jobs/, trims, a 2-minute soak.
@@ -108,7 +108,14 @@ check-vm: $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
 
 # Every test the project has; the last line is "N passed, N failed".
 check: $(UNIT) $(SAN_UNIT) $(ENGINE) $(SAN_ENGINE) $(FUZZ_BIN) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
-	@tests/run.sh $(UNIT) $(SAN_UNIT) tests/host/*.sh tests/fuzz/run.sh $(VM_TESTS)
+	@tests/run.sh $(UNIT) $(SAN_UNIT) tests/host/*.sh tests/fuzz/run.sh $(VM_TESTS) tests/bad-input.sh
+
+# Bad input, counted: the tests record every bad input they try (tests/lib.sh, build/bad-input/);
+# tests/bad-input.sh, last in check and check-host, tables them in build/bad-input.md and fails on a
+# refusal that is not one line with a non-zero exit, or that wrote. This refreshes docs/bad-input.md.
+.PHONY: bad-input-doc
+bad-input-doc:
+	@tests/bad-input.sh docs/bad-input.md
 
 # The whole matrix: every device on every kernel and ABI.
 check-full: $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so

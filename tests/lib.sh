@@ -40,10 +40,17 @@ san_ok() {
 	[ -z "$san_msg" ]
 }
 
-# runfio ARGS...: runs fio with the engine; output in $out, exit status in $rc.
-runfio() {
-	out=$(LD_PRELOAD=$SAN_PRELOAD "$FIO" --ioengine="$ENGINE" "$@" 2>&1); rc=$?
+# run_cmd CMD...: runs CMD; its stderr in $err, stdout then stderr in $out, exit status in $rc.
+run_cmd() {
+	local ef
+	ef=$(mktemp)
+	out=$("$@" 2>"$ef"); rc=$?
+	err=$(<"$ef"); rm -f "$ef"
+	out+=${err:+$'\n'$err}
 }
+# fio_engine ARGS...: fio with the engine (and the sanitizer runtime); runfio ARGS...: run_cmd of it.
+fio_engine() { LD_PRELOAD=$SAN_PRELOAD "$FIO" --ioengine="$ENGINE" "$@"; }
+runfio() { run_cmd fio_engine "$@"; }
 # expect_ok NAME ARGS...: fio exits 0 and reports err=0 for every job.
 expect_ok() {
 	local name=$1; shift
@@ -54,13 +61,88 @@ expect_ok() {
 		fail "$name (rc=$rc)$san_msg"; printf '%s\n' "$out" | tail -n 15 | sed 's/^/     /'
 	fi
 }
-# expect_err NAME REGEX ARGS...: fio exits non-zero and its output matches REGEX.
-expect_err() {
-	local name=$1 re=$2; shift 2
-	runfio "$@"
+# expect_fail NAME REGEX CMD...: CMD exits non-zero and its output matches REGEX.
+# BAD=AREA: a trial of bad input, refused before any I/O, recorded as one (bad_input); BAD_TARGET=PATH
+# too: PATH's first MiB gets the pattern before, and the record says whether the pattern is still there.
+expect_fail() {
+	local name=$1 re=$2 written=-; shift 2
+	[ -z "${BAD_TARGET:-}" ] || pattern_write "$BAD_TARGET" 0
+	run_cmd "$@"
+	if [ -n "${BAD_TARGET:-}" ]; then pattern_kept "$BAD_TARGET" 0 && written=no || written=yes; fi
+	[ -z "${BAD:-}" ] || bad_input "$BAD" "$name" refused "$rc" "$err" "$written"
 	if san_ok "$out" && [ "$rc" -ne 0 ] && grep -qE -- "$re" <<<"$out"; then
 		pass "$name"
 	else
 		fail "$name (rc=$rc, wanted /$re/)$san_msg"; printf '%s\n' "$out" | tail -n 15 | sed 's/^/     /'
 	fi
+}
+# expect_err NAME REGEX ARGS...: expect_fail of fio with the engine.
+expect_err() {
+	local name=$1 re=$2; shift 2
+	expect_fail "$name" "$re" fio_engine "$@"
+}
+
+# ---- Bad input, counted: each trial is one record, turned into docs/bad-input.md and judged by
+# tests/bad-input.sh. A record is a line of tab-separated fields:
+#   AREA INPUT WHERE KIND STATUS LINES WRITTEN SEEN
+# KIND refused: bad input refused before any I/O (must be one line, a non-zero exit, nothing written);
+# caught: bad data found during I/O (a job error); errno: a kernel ABI misuse, STATUS the result (-errno).
+# WHERE: host, or what the guest script sets in BAD_WHERE (kernel, device, ABI). LINES: the lines that
+# say what is wrong (stderr without fio's own "init failed"/"failed parsing" lines, which follow every
+# refusal). WRITTEN: no or yes (the target's pattern), - (not looked at). SEEN: the line that says it,
+# with this machine's paths, temporary names, device numbers and build-ids made generic.
+# On the host the records go to build/bad-input/SCRIPT.tsv (SCRIPT.asan.tsv for a sanitized engine),
+# emptied when the script starts; in a guest (build/ is read-only there) they are printed as
+# "bad-input<TAB>RECORD" lines, and the host adds them from the guest's log (bad_input_collect).
+bad_input_file=
+if [ -w "$TOP/build" ]; then
+	bad_input_file=$TOP/build/bad-input/$(basename "$0" .sh)${SAN_PRELOAD:+.asan}.tsv
+	mkdir -p "${bad_input_file%/*}" && rm -f "$bad_input_file"
+fi
+# bad_input AREA INPUT KIND STATUS TEXT [WRITTEN]: one record. TEXT: refused, the program's stderr;
+# otherwise the line the user sees. Sets $bad_lines.
+bad_input() {
+	local said seen rec
+	said=$(grep -vE '^[[:space:]]*$|^fio: (io engine .* init failed\.|failed parsing .*)$' <<<"$5")
+	[ -n "$said" ] || said=$(grep -vE '^[[:space:]]*$' <<<"$5")
+	seen=$(grep -m 1 '^uring_pi: ' <<<"$said" || head -n 1 <<<"$said")
+	bad_lines=-
+	[ "$3" = refused ] && bad_lines=$(grep -c . <<<"$said")
+	rec=$(printf '%s\t' "$1" "$(bad_generic "$2")" "${BAD_WHERE:-host}" "$3" "$4" "$bad_lines" "${6:--}")
+	rec+=$(bad_generic "$seen")
+	if [ -n "$bad_input_file" ]; then printf '%s\n' "$rec" >>"$bad_input_file"; else printf 'bad-input\t%s\n' "$rec"; fi
+}
+# bad_generic TEXT: TEXT without what changes from run to run: the repository's path, temporary
+# directories (TMP), build-ids, the device under test (BAD_DEV=PATH, shown as DEV); tabs as spaces.
+bad_generic() {
+	sed -E -e "s|$TOP/||g; s|$TOP|.|g" -e 's|/tmp/tmp\.[A-Za-z0-9]+|TMP|g; s|[0-9a-f]{40}|BUILD-ID|g; s/\t/ /g' \
+		${BAD_DEV:+-e "s|$BAD_DEV|DEV|g"} <<<"$1"
+}
+# bad_input_collect LOG: the records a guest printed into LOG, added to this script's.
+bad_input_collect() {
+	[ -z "$bad_input_file" ] || sed -n 's/^bad-input\t//p' "$1" >>"$bad_input_file"
+}
+# bad_input_kabi LOG KERNEL: the kernel ABI misuse cases of a tests/vm/kabi.sh guest log (pi_abi_test run
+# with VERBOSE=1 prints every check; "== DEVICE" lines name the device), one errno record each:
+# "ok ... [ABI] FILE:LINE: CASE: EXPECTED, got -ERRNO (ERROR)".
+bad_input_kabi() {
+	local line dev=
+	while IFS= read -r line; do
+		case $line in
+		"== ["*) ;;
+		"== "*) dev=${line#== } ;;
+		ok*)
+			[[ $line =~ ^ok\ +\[([a-z0-9]+)\]\ [^\ ]+:[0-9]+:\ (.+):\ [^,]+,\ got\ (-[0-9]+)\ \((.+)\)$ ]] || continue
+			BAD_WHERE="$2 $dev ${BASH_REMATCH[1]}" bad_input "kernel ABI" "${BASH_REMATCH[2]}" errno \
+				"${BASH_REMATCH[3]}" "${BASH_REMATCH[4]}"
+			;;
+		esac
+	done <"$1"
+}
+# pattern_write PATH MIB: a known pattern over MiB number MIB of PATH (O_DIRECT); pattern_kept PATH MIB:
+# the pattern is still there.
+pattern() { head -c 1048576 /dev/zero | tr '\0' 'P'; }
+pattern_write() { pattern | dd of="$1" bs=1M seek="$2" count=1 iflag=fullblock oflag=direct conv=notrunc status=none; }
+pattern_kept() {
+	[ "$(dd if="$1" bs=1M skip="$2" count=1 iflag=direct status=none | cksum)" = "$(pattern | cksum)" ]
 }

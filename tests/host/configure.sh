@@ -35,8 +35,9 @@ grep -qx 'badcc: cannot compile -o .*/t .*/t\.c' "$tmp/bad/config.log" && grep -
 f=$tmp/data
 ENGINE=external:$tmp/p/engines/uring_pi.so FIO=$alt/fio expect_ok "the other fio runs its engine" \
 	--name=t --filename="$f" --size=4m --rw=randwrite --bs=4k --iodepth=8 --verify=crc32c --direct=1
-ENGINE=external:$tmp/p/engines/uring_pi.so expect_err "the pinned fio refuses the other tree's engine" \
+ENGINE=external:$tmp/p/engines/uring_pi.so BAD="fio builds" BAD_TARGET=$f \
+	expect_err "the pinned fio refuses the other tree's engine" \
 	'^uring_pi: this engine was built for the fio binary with build-id' --name=t --filename="$f" --size=1m --rw=write
-FIO=$alt/fio expect_err "the other fio refuses the pinned tree's engine" \
+FIO=$alt/fio BAD="fio builds" BAD_TARGET=$f expect_err "the other fio refuses the pinned tree's engine" \
 	'^uring_pi: this engine was built for the fio binary with build-id' --name=t --filename="$f" --size=1m --rw=write
 done_tests

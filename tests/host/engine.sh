@@ -97,40 +97,62 @@ expect_err "corrupted block caught by fio verify through the engine" 'verify fai
 if loopdev=$(losetup -f --show "$f" 2>/dev/null); then
 	expect_ok "loop device direct write+verify" --name=t --filename="$loopdev" --size=16m --rw=randwrite \
 		--bs=4k --direct=1 --iodepth=32 --verify=crc32c --do_verify=1
-	expect_err "PI on a device without integrity" "uring_pi: $loopdev: the kernel has no block integrity support" \
+	BAD=devices BAD_TARGET=$loopdev BAD_DEV=$loopdev expect_err "PI on a device without integrity" \
+		"^uring_pi: $loopdev: the kernel has no block integrity support" \
 		--name=t --filename="$loopdev" --size=1m --rw=write --bs=4k --direct=1 --pi_act=0 --pi_chk=GUARD
 else
 	echo "skip loop device cases: losetup unavailable"
 fi
 
-# Bad input: one clear line, non-zero exit.
+# Bad input: one clear line, non-zero exit, nothing written to the file (tests/lib.sh records each:
+# docs/bad-input.md).
 pi=(--name=t --filename="$f" --size=1m --rw=write --bs=4k --pi_act=0)
-expect_err "PI with buffered I/O" '^uring_pi: PI needs direct=1' "${pi[@]}" --direct=0 --pi_chk=GUARD
-expect_err "unknown pi_chk word" '^uring_pi: pi_chk=GUARD,CRC: use a comma-separated subset' "${pi[@]}" \
+opt() { BAD=options BAD_TARGET=$f expect_err "$@"; }
+pattern_write "$f" 0
+runfio --name=t --filename="$f" --size=1m --rw=write --bs=4k --direct=1
+[ "$rc" = 0 ] && ! pattern_kept "$f" 0 && pass "a job that writes is seen to change the pattern" ||
+	fail "a job that writes is seen to change the pattern (rc=$rc)"
+opt "PI with buffered I/O" '^uring_pi: PI needs direct=1' "${pi[@]}" --direct=0 --pi_chk=GUARD
+opt "unknown pi_chk word" '^uring_pi: pi_chk=GUARD,CRC: use a comma-separated subset' "${pi[@]}" \
 	--direct=1 --pi_chk=GUARD,CRC
-expect_err "PI on a regular file" 'is not a block device; PI needs a block device' "${pi[@]}" --direct=1 --pi_chk=GUARD
-expect_err "unknown pi_abi value" 'pi_abi' "${pi[@]}" --direct=1 --pi_abi=sqe256
-expect_err "pi_inject without PI" 'need PI on' --name=t --filename="$f" --size=1m --rw=write --pi_inject=guard
-expect_err "apptag out of range" 'apptag' "${pi[@]}" --direct=1 --pi_chk=APPTAG --apptag=0x10000
-expect_err "pi_inject with the escape app tag" '^uring_pi: pi_inject with apptag=0xffff: escaped intervals' \
+opt "pi_chk with a newline in it" '^uring_pi: pi_chk=GUARD\\x0aREFTAG: use a comma-separated subset' "${pi[@]}" \
+	--direct=1 --pi_chk=$'GUARD\nREFTAG'
+BAD=devices BAD_TARGET=$f expect_err "PI on a regular file" 'is not a block device; PI needs a block device' \
+	"${pi[@]}" --direct=1 --pi_chk=GUARD
+opt "unknown pi_abi value" '^fio: failed parsing pi_abi=sqe256$' "${pi[@]}" --direct=1 --pi_abi=sqe256
+opt "unknown pi_inject value" '^fio: failed parsing pi_inject=crc$' "${pi[@]}" --direct=1 --pi_chk=GUARD \
+	--pi_inject=crc
+opt "unknown pi_escape value" '^fio: failed parsing pi_escape=ignore$' "${pi[@]}" --direct=1 --pi_chk=GUARD \
+	--pi_escape=ignore
+opt "pi_act out of range" '^max value out of range: 2 \(1 max\)$' "${pi[@]}" --direct=1 --pi_chk=GUARD --pi_act=2
+opt "pi_inject_pct out of range" '^pi_inject_pct: max value out of range: 101 \(100 max\)$' "${pi[@]}" \
+	--direct=1 --pi_chk=GUARD --pi_inject=guard --pi_inject_pct=101
+opt "pi_inject without PI" '^uring_pi: pi_inject, pi_abi and pi_act=0 need PI on' --name=t --filename="$f" \
+	--size=1m --rw=write --pi_inject=guard
+opt "pi_act=0 without PI" '^uring_pi: pi_inject, pi_abi and pi_act=0 need PI on' "${pi[@]}" --direct=1
+opt "apptag out of range" '^apptag: max value out of range: 65536 \(65535 max\)$' "${pi[@]}" --direct=1 \
+	--pi_chk=APPTAG --apptag=0x10000
+opt "apptag_mask out of range" '^apptag_mask: max value out of range' "${pi[@]}" --direct=1 --pi_chk=APPTAG \
+	--apptag_mask=0x1ffff
+opt "pi_inject with the escape app tag" '^uring_pi: pi_inject with apptag=0xffff: escaped intervals' \
 	"${pi[@]}" --direct=1 --pi_chk=GUARD --pi_inject=guard --apptag=0xffff
-expect_err "APPTAG with pi_act=1" '^uring_pi: pi_chk=GUARD,APPTAG with pi_act=1: the kernel checks the guard and ref tag only' \
+opt "APPTAG with pi_act=1" '^uring_pi: pi_chk=GUARD,APPTAG with pi_act=1: the kernel checks the guard and ref tag only' \
 	--name=t --filename="$f" --size=1m --rw=write --direct=1 --pi_chk=GUARD,APPTAG
-expect_err "apptag with pi_act=1" '^uring_pi: apptag and apptag_mask need pi_act=0' --name=t --filename="$f" \
+opt "apptag with pi_act=1" '^uring_pi: apptag and apptag_mask need pi_act=0' --name=t --filename="$f" \
 	--size=1m --rw=write --direct=1 --pi_chk=GUARD --apptag=0x4321
-expect_err "apptag_mask with pi_act=1" '^uring_pi: apptag and apptag_mask need pi_act=0' --name=t --filename="$f" \
+opt "apptag_mask with pi_act=1" '^uring_pi: apptag and apptag_mask need pi_act=0' --name=t --filename="$f" \
 	--size=1m --rw=write --direct=1 --pi_chk=GUARD,REFTAG --apptag_mask=0xff00
-expect_err "md_per_io_size with pi_act=1" 'md_per_io_size needs pi_act=0' --name=t --filename="$f" --size=1m \
+opt "md_per_io_size with pi_act=1" 'md_per_io_size needs pi_act=0' --name=t --filename="$f" --size=1m \
 	--rw=write --direct=1 --md_per_io_size=64
 
-# A different fio build must be refused, with the reason, not a crash.
+# A different fio build must be refused, with the reason, not a crash, before it writes.
 cp "$FIO" "$tmp/fio-other"
 objcopy --remove-section .note.gnu.build-id "$tmp/fio-other"
-FIO=$tmp/fio-other expect_err "refused by a fio binary with another build-id" \
+FIO=$tmp/fio-other BAD="fio builds" BAD_TARGET=$f expect_err "refused by a fio binary with another build-id" \
 	'^uring_pi: this engine was built for the fio binary with build-id [0-9a-f]+, but runs inside another fio' \
 	--name=t --filename="$f" --size=1m --rw=write
 if [ -x /usr/bin/fio ]; then
-	FIO=/usr/bin/fio expect_err "refused by Debian's fio $(/usr/bin/fio --version)" \
+	FIO=/usr/bin/fio BAD="fio builds" BAD_TARGET=$f expect_err "refused by Debian's fio $(/usr/bin/fio --version)" \
 		'^uring_pi: this engine was built for the fio binary' --name=t --filename="$f" --size=1m --rw=write
 fi
 done_tests

@@ -55,10 +55,13 @@ usage() {
 	echo "devices: $(echo $DEVICE_NAMES)" >&2
 	exit 2
 }
+# bad_usage WHAT: a usage error in one line, exit 2.
+bad_usage() { echo "uring-pi: $*; ci/vm.sh -h shows the usage" >&2; exit 2; }
 
 kernel=stock devices=none limit=600 imagedir= keep=0 dmesg_to= verbose=0
 extra_env=() fwds=
 while [ $# -gt 0 ]; do
+	case $1 in -k | -d | -t | -i | -e | -p | --dmesg) [ $# -ge 2 ] || bad_usage "$1 needs a value" ;; esac
 	case $1 in
 	-k) kernel=${2:?}; shift 2 ;;
 	-d) devices=${2:?}; shift 2 ;;
@@ -66,7 +69,7 @@ while [ $# -gt 0 ]; do
 	-i) imagedir=${2:?}; shift 2 ;;
 	-e) extra_env+=("${2:?}"); shift 2 ;;
 	-p)
-		[[ ${2:-} =~ ^[0-9]+:[0-9]+$ ]] || die "-p wants HOSTPORT:GUESTPORT, not '${2:-}'"
+		[[ ${2:-} =~ ^[0-9]+:[0-9]+$ ]] || bad_usage "-p wants HOSTPORT:GUESTPORT, not '${2:-}'"
 		fwds+=",hostfwd=tcp:127.0.0.1:${2%:*}-:${2#*:}"
 		shift 2
 		;;
@@ -75,13 +78,13 @@ while [ $# -gt 0 ]; do
 	--dmesg) dmesg_to=${2:?}; shift 2 ;;
 	--) shift; break ;;
 	-h | --help) usage ;;
-	*) echo "uring-pi: unknown option $1" >&2; usage ;;
+	*) bad_usage "unknown option $1" ;;
 	esac
 done
-[ $# -gt 0 ] || { echo "uring-pi: no command given after --" >&2; usage; }
-[[ $limit =~ ^[0-9]+$ ]] && [ "$limit" -gt 0 ] || die "-t wants a number of seconds, not '$limit'"
+[ $# -gt 0 ] || bad_usage "no command given after --"
+[[ $limit =~ ^[0-9]+$ ]] && [ "$limit" -gt 0 ] || bad_usage "-t wants a number of seconds, not '$limit'"
 for e in "${extra_env[@]}"; do
-	[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "-e wants NAME=VALUE, not '$e'"
+	[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || bad_usage "-e wants NAME=VALUE, not '$e'"
 done
 
 # ---- kernel ----

@@ -7,7 +7,7 @@
 # directions: integrity/write_generate and read_verify; for PI mode none) or anything
 # else (no-op), and answers "ok" or "error: WHY".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 build/fio/fio --server=ip:0.0.0.0,8765 &
 server=$!
 python3 - "$URING_PI_DEVICES" "${URING_PI_KERNEL:-unknown}" "$server" <<'PY'

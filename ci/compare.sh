@@ -27,7 +27,7 @@
 #       2 usage error, no result, or a run failed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$TOP"
+cd "$TOP" || exit 1
 
 KERNELS=${KERNELS:-stock patched mainline}
 DEVICE=${DEVICE:-nvme-512-8-t1}
@@ -103,9 +103,9 @@ BASELINE=${BASELINE:-${labels[0]}}
 rm -rf "$OUT/raw"
 mkdir -p "$OUT/raw" "$OUT/logs"
 # guest time limit: boot, and on every device fill, probes, and every job (two of RUNTIME + RAMP) in every mode
-nmodes=$(echo $try_modes | wc -w)
-ndevs=$(echo ${DEVICE//,/ } | wc -w)
-limit=$((300 + ndevs * (60 + nmodes * (2 * (RUNTIME + RAMP) + 10) * $(echo $JOBS | wc -w))))
+nmodes=$(echo "$try_modes" | wc -w)
+ndevs=$(echo "${DEVICE//,/ }" | wc -w)
+limit=$((300 + ndevs * (60 + nmodes * (2 * (RUNTIME + RAMP) + 10) * $(echo "$JOBS" | wc -w))))
 
 # fio --client on HOST:PORT with job file $2 -> $3 (fio JSON); the reason on stderr when it fails.
 client() {
@@ -133,7 +133,7 @@ run_mode() {
 # it supports (MODES=auto or all), then every job in every mode, reads first, through the
 # fio --server on HOST:PORT. Results: raw/LABEL/rROUND/NAME/JOB.MODE.json (+ .fio, .client).
 drive() {
-	local l=$1 hp=$2 r=$3 DEV=$5 dir=$OUT/raw/$1/r$3/$4 log=$OUT/logs/$1.r$3 think=0 rc=0 j m why modes=()
+	local l=$1 hp=$2 r=$3 DEV=$5 dir=$OUT/raw/$1/r$3/$4 log=$OUT/logs/$1.r$3 think=0 rc=0 j m why modes=() jobs_in_order
 	mkdir -p "$dir"
 	[ "$l" != "$SLOW" ] || think=$SLOW_THINKTIME
 	export DEV RUNTIME RAMP SIZE THINKTIME=$think
@@ -154,7 +154,9 @@ drive() {
 		rm -f "$dir/probe.$m.json.tmp"
 	done
 	echo "${modes[*]}" >"$dir/modes"
-	for j in $(printf '%s\n' $JOBS | grep -v write) $(printf '%s\n' $JOBS | grep write); do
+	# shellcheck disable=SC2086 # JOBS is a list of words, one job each
+	jobs_in_order=$(printf '%s\n' $JOBS | grep -v write; printf '%s\n' $JOBS | grep write)
+	for j in $jobs_in_order; do
 		for m in "${modes[@]}"; do
 			python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
 			why=$(run_mode "$m" "$hp" "$dir/$j.$m.fio" "$dir/$j.$m.json" 2>&1) || {

@@ -41,6 +41,7 @@ $BB mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 uringpi /run/uring
 OUT=/run/uring-pi/out
 [ -f $OUT/config ] || fatal "no $OUT/config"
 # config sets: URING_PI_CWD, URING_PI_KERNEL, URING_PI_WANT (NAME:KIND pairs), extra exports.
+# shellcheck source=/dev/null # written by ci/vm.sh for this boot
 . $OUT/config
 
 # Map device names to block devices: NVMe controllers carry the device name as serial
@@ -100,6 +101,7 @@ if [ -n "${URING_PI_NET:-}" ]; then
 fi
 
 cd "$URING_PI_CWD" 2>/dev/null || cd /
+# shellcheck disable=SC2005,SC2046 # echo of the unquoted list joins its lines into one
 echo "uring-pi-guest: $(uname -r), devices: $(echo $($BB cat /run/uring-pi/devices))" >/dev/console
 : >$OUT/started
 echo "@@URING-PI-START@@" >/dev/console

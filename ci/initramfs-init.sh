@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the distro kernel's initramfs (built by ci/kernel.sh distro): loads the modules the
 # harness needs (list and order in /lib/modules/order, dependencies first), mounts the host
 # root over virtio-9p at /host and hands over to the init= program given on the command line
@@ -18,6 +19,7 @@ for a in $cmdline; do
 	*.*=*) params="$params $(echo "${a%%.*}" | tr - _).${a#*.}" ;; # module-name dashes as underscores
 	esac
 done
+# shellcheck disable=SC2013 # module file names, one a line
 for m in $(cat /lib/modules/order); do
 	name=$(echo "${m%.ko}" | tr - _) args=
 	for a in $params; do
@@ -25,7 +27,8 @@ for m in $(cat /lib/modules/order); do
 	done
 	# no scsi_debug host wanted: do not load it at all
 	case "$name: $args " in "scsi_debug:"*" add_host=0 "*) continue ;; esac
-	insmod /lib/modules/$m $args 2>/tmp/err || {
+	# shellcheck disable=SC2086 # args: the module parameters, one word each
+	insmod "/lib/modules/$m" $args 2>/tmp/err || {
 		# "File exists": already loaded as a dependency or built in
 		grep -q 'exists' /tmp/err || echo "uring-pi-initramfs: insmod $m$args failed: $(cat /tmp/err)"
 	}

@@ -110,6 +110,7 @@ build_tree() {
 	# What the tree is made from: tarball identity and, for patched, the patches' contents.
 	want_stamp=$(stat -c '%n %s %Y' "$tarball")
 	if [ -n "$with_series" ]; then
+		# shellcheck disable=SC2046 # series_patches prints file names without spaces, one a line
 		want_stamp+=" $(cd "$SERIES_DIR" && cat series $(series_patches) | sha256sum | cut -c1-16)"
 	fi
 	# Up to date: newer than every input and built from these contents (a patch copied
@@ -225,7 +226,7 @@ make_initramfs() {
 		fi
 		# dependencies first (modules.dep lists them after the colon, deepest last)
 		dep=$(grep -E "^$f:" "$moddir/modules.dep" | cut -d: -f2 || true)
-		for d in $(echo $dep | tr ' ' '\n' | tac) "$f"; do
+		for d in $(echo "$dep" | tr ' ' '\n' | tac) "$f"; do
 			grep -qxF "$d" "$list" || echo "$d" >>"$list"
 		done
 	done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Common helpers for the ci/ scripts (sourced, not run).
 # TOP: the repository; BUILD: build outputs (in the tree, git-ignored);
 # CACHE: downloads and ccache, outside the tree, safe to delete at any time.

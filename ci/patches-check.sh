@@ -22,6 +22,7 @@ git -C "$work/am" add -f . >/dev/null
 git -C "$work/am" -c user.name=base -c user.email=base@invalid commit -qm base
 
 n=0
+# shellcheck disable=SC2013 # patch file names without spaces, one a line
 for p in $(grep -v '^#' "$series/series"); do
 	n=$((n + 1))
 	git -C "$work/am" -c user.name=uring-pi -c user.email=devel@uring-pi.invalid am -q "$series/$p" >"$work/am.log" 2>&1
@@ -39,6 +40,7 @@ for p in $(grep -v '^#' "$series/series"); do
 	result $rc "$n $p: kernel builds"
 done
 # Files only in the built tree are build outputs; anything else differing is a patch problem.
+# shellcheck disable=SC2143 # ! diff | grep -q would, with pipefail, take diff's status (1: trees differ)
 [ -z "$(diff -rq -x .git "$work/plain" "$work/am" 2>/dev/null | grep -v "^Only in $work/am")" ]
 result $? "git am and patch -p1 give the same sources"
 var=URING_PI_DEV_NVME_512_8_T1

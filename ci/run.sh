@@ -20,6 +20,7 @@ case "$KERNEL" in
 esac
 # The job's parameters set here (make run JOB=... SIZE=64m) go to the guest, over its defaults.
 params=()
+# shellcheck disable=SC2013 # variable names, one a line
 for v in $(sed -n 's/^# default \([A-Z_][A-Z0-9_]*\)=.*/\1/p' "$JOB"); do
 	[ -z "${!v+set}" ] || params+=(-e "$v=${!v}")
 done

@@ -52,13 +52,14 @@ DATA_MIB=${URING_PI_DISK_MIB:-256} # data capacity of every device
 
 usage() {
 	sed -n '2,/^set -e/p' "$0" | sed -e '/^set -e/d' -e 's/^# \{0,1\}//' >&2
+	# shellcheck disable=SC2086,SC2116 # echo of the unquoted list joins its lines into one
 	echo "devices: $(echo $DEVICE_NAMES)" >&2
 	exit 2
 }
 # bad_usage WHAT: a usage error in one line, exit 2.
 bad_usage() { echo "uring-pi: $*; ci/vm.sh -h shows the usage" >&2; exit 2; }
 
-kernel=stock devices=none limit=600 imagedir= keep=0 dmesg_to= verbose=0
+kernel=stock devices=none limit=600 imagedir='' keep=0 dmesg_to='' verbose=0
 extra_env=() fwds=
 while [ $# -gt 0 ]; do
 	case $1 in -k | -d | -t | -i | -e | -p | --dmesg) [ $# -ge 2 ] || bad_usage "$1 needs a value" ;; esac
@@ -115,10 +116,11 @@ imagedir=$(cd "$imagedir" && pwd)
 exec 8>"$imagedir/.lock"
 flock -n 8 || { say "another ci/vm.sh uses $imagedir; waiting"; flock 8; }
 
-qdev=() want= scsi_guard= n=0
+qdev=() want='' scsi_guard='' n=0
 IFS=, read -r -a devlist <<<"$devices"
 for d in "${devlist[@]}"; do
 	[ -n "$d" ] && [ "$d" != none ] || continue
+	# shellcheck disable=SC2086,SC2116 # echo of the unquoted list joins its lines into one
 	spec=$(device_spec "$d") || die "unknown device '$d'; known: $(echo $DEVICE_NAMES)"
 	case " $want " in *" $d:"*) die "device $d given twice" ;; esac
 	read -r kind lbs ms pi pil pif <<<"$spec"
@@ -148,6 +150,7 @@ done
 run=$(mktemp -d "$imagedir/run.XXXXXX")
 log=$imagedir/logs/console-$(date +%Y%m%d-%H%M%S)-$$.log
 qpid=
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
 	rm -rf "$run"
@@ -198,7 +201,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc -accel "${URING
 	-virtfs "local,path=$run,mount_tag=uringpi,security_model=none,multidevs=remap"
 	"${qdev[@]}")
 [ -z "$initrd" ] || qemu+=(-initrd "$initrd")
-[ -z "$fwds" ] || qemu+=(-netdev "user,id=net0,restrict=on$fwds" -device virtio-net-pci,netdev=net0)
+[ -z "$fwds" ] || qemu+=(-netdev "user,id=net0,restrict=on$fwds" -device "virtio-net-pci,netdev=net0")
 
 # A boot that has not started COMMAND after this long is taken as hung (and retried once).
 BOOT_LIMIT=${URING_PI_BOOT_LIMIT:-180}
@@ -210,7 +213,7 @@ boot() {
 	: >"$log"
 	"${qemu[@]}" >"$run/qemu.out" 2>&1 &
 	qpid=$!
-	local tailpid= t0=$SECONDS
+	local tailpid='' t0=$SECONDS
 	if [ $verbose = 1 ]; then
 		tail -n +1 -f "$log" --pid=$qpid >&2 &
 		tailpid=$!
@@ -225,7 +228,7 @@ boot() {
 		fi
 		sleep 0.2
 	done
-	wait $qpid 2>/dev/null && qst=0 || qst=$?
+	wait $qpid 2>/dev/null || true
 	qpid=
 	[ -z "$tailpid" ] || { kill $tailpid 2>/dev/null; wait $tailpid 2>/dev/null || true; }
 	booted_in=$((SECONDS - t0))

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the test scripts (sourced): counting and fio helpers.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FIO=${FIO:-$TOP/build/fio/fio}

@@ -21,7 +21,7 @@ UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe $(BUILD)/tests/test_pr
 # libFuzzer harnesses (make fuzz) and ASan + UBSan builds (SANITIZE=1, into build/asan/).
 include tests/fuzz/fuzz.mk tests/san.mk
 
-.PHONY: all deps run check check-unit check-host check-vm check-full patches-check bench compare soak clean distclean
+.PHONY: all deps run check check-unit check-host check-vm check-full lint patches-check bench compare soak clean distclean
 all: $(ENGINE)
 
 config.mk: configure
@@ -97,6 +97,17 @@ check-unit: $(UNIT) $(SAN_UNIT)
 
 check-host: $(ENGINE) $(SAN_ENGINE)
 	@tests/run.sh tests/host/*.sh tests/bad-input.sh
+
+# shellcheck on every shell script (.shellcheckrc), checkpatch.pl --no-tree -f on engines/ (tests/lint.sh).
+# checkpatch rules left out, as they do not fit a user-space fio engine:
+#   SPLIT_STRING: the engine's messages are whole sentences (what is wrong, what to do) longer than a
+#     line, split at word boundaries as fio's own sources split theirs;
+#   PREFER_DEFINED_ATTRIBUTE_MACRO: __always_inline and the like are kernel macros; user space has
+#     __attribute__((...)) only;
+#   ARRAY_SIZE: a kernel macro too; the engine's pure files (pi.c, profile.c) include no fio header.
+export CHECKPATCH_IGNORE := SPLIT_STRING,PREFER_DEFINED_ATTRIBUTE_MACRO,ARRAY_SIZE
+lint:
+	@tests/lint.sh
 
 # The guests: kernels (built on first use), launcher smoke test, kernel ABI test, PI matrix,
 # make compare's threshold rule, every job file of jobs/, trims, a 2-minute soak.

@@ -3,8 +3,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 # clang and libclang-rt-14-dev (its libFuzzer runtime, only recommended by clang): tests/fuzz/
+# shellcheck and perl (checkpatch.pl): make lint
 pkgs=(build-essential pkg-config liburing-dev nasm zlib1g-dev curl ca-certificates python3 valgrind bc fio
-	clang libclang-rt-14-dev)
+	clang libclang-rt-14-dev shellcheck perl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

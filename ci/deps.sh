@@ -3,7 +3,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 # clang and libclang-rt-14-dev (its libFuzzer runtime, only recommended by clang): tests/fuzz/
-# shellcheck and perl (checkpatch.pl): make lint
+# make lint: shellcheck, and perl for checkpatch.pl
 pkgs=(build-essential pkg-config liburing-dev nasm zlib1g-dev curl ca-certificates python3 valgrind bc fio
 	clang libclang-rt-14-dev shellcheck perl)
 missing=()

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <liburing.h>
@@ -508,11 +509,12 @@ static uint8_t *scattered_copy(const uint8_t *data, size_t len)
  * (nor a bounce buffer). io_uring's first attempt is non-blocking, so every
  * such I/O goes that way once before io-wq reissues it; with RWF_NOWAIT the
  * caller gets the -EAGAIN. Metadata page aligned (mapped in place where the
- * device takes it) and at an odd address (bounced).
+ * device takes it) and at an odd address (bounced). PINS_N I/Os of each kind
+ * (default 1000; the debug kernel's run takes fewer).
  */
 static void test_pins(void)
 {
-	enum { N = 1000 };
+	const int N = getenv("PINS_N") ? atoi(getenv("PINS_N")) : 1000;
 	static const struct {
 		int op, nowait;
 		size_t misalign;
@@ -726,6 +728,284 @@ static void test_unknown(void)
 }
 
 /*
+ * Fault injection (a kernel with FAILSLAB, FAIL_PAGE_ALLOC, FAIL_MAKE_REQUEST
+ * and debugfs: ci/kernel.sh patched-debug). A child process with
+ * /proc/self/make-it-fail set submits PI writes and reads, one interval and
+ * multi-bio (1 MiB + 4 KiB in scattered pages), while kmalloc, page
+ * allocations and the device's bios fail at a set rate (FAULT_PCT percent,
+ * default 10 for one interval, 1 for the large I/O) on its task only. Every I/O must end either with its full length and, for a
+ * read, correct data and tags, or with an error other than EILSEQ (a PI error
+ * would mean an allocation failure corrupted the PI); no I/O may hang. The
+ * parent, which does not fail, then reads every region written: each interval
+ * holds the new data or, for a failed write, the old, with correct tags.
+ * Pinned pages balance once the child is gone.
+ */
+#define FAULT_DIR "/sys/kernel/debug/"
+#define FAULT_REGIONS 48
+
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Data of region i, version v: a pattern the parent can rebuild. */
+static void fill(uint8_t *p, size_t len, uint64_t i, uint64_t v)
+{
+	uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ULL ^ (v + 1) * 0xbf58476d1ce4e5b9ULL;
+
+	for (size_t k = 0; k < len; k++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		p[k] = (uint8_t)x;
+	}
+}
+
+/* Set up failslab, fail_page_alloc and fail_make_request for tasks with make-it-fail. */
+static int faults_setup(const char *pct)
+{
+	static const char *const attrs[] = { "failslab", "fail_page_alloc", "fail_make_request" };
+	char path[128], disk[64];
+	const char *base = strrchr(dev.path, '/') ? strrchr(dev.path, '/') + 1 : dev.path;
+
+	for (size_t k = 0; k < 3; k++) {
+		static const char *const kv[][2] = {
+			{ "interval", "1" }, { "times", "-1" }, { "space", "0" }, { "verbose", "0" },
+			{ "task-filter", "Y" },
+		};
+		for (size_t j = 0; j < sizeof(kv) / sizeof(kv[0]); j++) {
+			snprintf(path, sizeof(path), FAULT_DIR "%s/%s", attrs[k], kv[j][0]);
+			if (put(path, kv[j][1]))
+				return -1;
+		}
+		snprintf(path, sizeof(path), FAULT_DIR "%s/probability", attrs[k]);
+		if (put(path, pct))
+			return -1;
+		/* failslab and fail_page_alloc spare sleeping allocations unless told. */
+		snprintf(path, sizeof(path), FAULT_DIR "%s/ignore-gfp-wait", attrs[k]);
+		if (k < 2 && put(path, "N"))
+			return -1;
+	}
+	snprintf(disk, sizeof(disk), "%s", base);
+	snprintf(path, sizeof(path), "/sys/block/%s/make-it-fail", disk);
+	return put(path, "1");
+}
+
+struct fault_result {
+	int res[FAULT_REGIONS];
+	int bad_data;		/* reads that completed with wrong data or tags */
+	int hung;
+};
+
+/* One I/O of the child, never waiting forever: its result, or -ETIMEDOUT. */
+static int faulty_rw(struct io_uring *ring, int op, struct io *io)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct __kernel_timespec ts = { .tv_sec = 60 };
+	struct io_uring_cqe *cqe;
+	int ret, tries = 0;
+
+	io_uring_prep_rw(op, sqe, dev.fd, io->data, (unsigned int)io->len, io->off);
+	if (abi == UPI_ABI_SQE128) {
+		memset((uint8_t *)sqe + 64, 0, 64);
+		upi_sqe_set_pi_ext(sqe, &io->desc);
+	} else {
+		upi_sqe_set_pi_attr(sqe, &io->desc);
+	}
+	/* io_uring_enter itself may fail to allocate: the SQE stays queued, submit again. */
+	while ((ret = io_uring_submit(ring)) <= 0 && tries++ < 1000)
+		if (ret < 0 && ret != -ENOMEM && ret != -EAGAIN && ret != -EINTR)
+			return ret;
+	do
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	while (ret == -EINTR);
+	if (ret)
+		return -ETIMEDOUT;
+	ret = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+/* The child: make-it-fail on, one I/O per region, results into r. */
+static void fault_child(struct fault_result *r, int op, size_t n, uint64_t lba0)
+{
+	static struct io io[FAULT_REGIONS];
+	struct io_uring ring;
+
+	ring_init(&ring, 4, abi_ring_flags());
+	for (int i = 0; i < FAULT_REGIONS; i++) {
+		io_make(&io[i], n, lba0 + (uint64_t)i * n, 3 * (i & 1), lba0 + (uint64_t)i * n,
+			UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG);
+		if (op == IORING_OP_WRITE) {
+			fill(io[i].data, io[i].len, i, 1);
+			pi_generate(prof(), io[i].data, io[i].len, io[i].md, &io[i].pio);
+		}
+	}
+	if (put("/proc/thread-self/make-it-fail", "1"))
+		_exit(3);
+	for (int i = 0; i < FAULT_REGIONS && !r->hung; i++) {
+		r->res[i] = faulty_rw(&ring, op, &io[i]);
+		r->hung = r->res[i] == -ETIMEDOUT;
+	}
+	for (int t = 0; put("/proc/thread-self/make-it-fail", "0") && t < 1000; t++)
+		;
+	/* A read that completed holds the parent's data (version 0) and right tags. */
+	for (int i = 0; i < FAULT_REGIONS && op == IORING_OP_READ; i++) {
+		uint8_t *want = malloc(io[i].len);
+
+		if (!want)
+			_exit(2);
+		fill(want, io[i].len, i, 0);
+		if (r->res[i] == (int)io[i].len &&
+		    (memcmp(want, io[i].data, io[i].len) || pi_verify(prof(), io[i].data, io[i].len, io[i].md,
+								       &io[i].pio, NULL, 0)))
+			r->bad_data++;
+		free(want);
+	}
+	_exit(0);
+}
+
+/* Write (version v) or read back region i of n intervals at lba0 with the parent's ring. */
+static int region_io(struct io_uring *ring, int op, size_t n, uint64_t lba0, int i, struct io *io, uint64_t v)
+{
+	uint64_t lba = lba0 + (uint64_t)i * n;
+
+	io_make(io, n, lba, 0, lba, UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG);
+	if (op == IORING_OP_WRITE) {
+		fill(io->data, io->len, i, v);
+		pi_generate(prof(), io->data, io->len, io->md, &io->pio);
+	}
+	return rw(ring, dev.fd, op, io->data, io->len, io->off, &io->desc, M_NONE);
+}
+
+static void test_faults(void)
+{
+	/* Rates at which some I/Os of each kind fail and some complete (a large I/O allocates more). */
+	static const struct {
+		int op;
+		size_t bytes;
+		const char *what, *pct;
+	} v[] = {
+		{ IORING_OP_WRITE, 0, "one-interval writes", "10" },
+		{ IORING_OP_READ, 0, "one-interval reads", "10" },
+		{ IORING_OP_WRITE, 1048576 + 4096, "1 MiB + 4 KiB writes", "1" },
+		{ IORING_OP_READ, 1048576 + 4096, "1 MiB + 4 KiB reads", "1" },
+	};
+	struct io_uring ring;
+	struct fault_result *r;
+
+	if (faults_setup("0")) {
+		CHECK(0, "fault injection set up (debugfs at " FAULT_DIR ", failslab, fail_page_alloc, "
+		      "fail_make_request: ci/kernel.sh patched-debug): %s", strerror(errno));
+		return;
+	}
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		exit(2);
+	ring_init(&ring, 4, abi_ring_flags());
+	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		size_t n = v[k].bytes ? v[k].bytes / prof()->interval : 1;
+		const char *pct = getenv("FAULT_PCT") ? getenv("FAULT_PCT") : v[k].pct;
+		uint64_t lba0 = 64 * 1048576 / prof()->interval; /* 48 MiB from 64 MiB on */
+		int done = 0, errs = 0, eilseq = 0, other = 0, torn = 0, status = 0, first_other = 0;
+		long long before, after;
+		struct io io;
+		pid_t pid;
+
+		/* Version 0 everywhere, written without faults. */
+		for (int i = 0; i < FAULT_REGIONS; i++) {
+			if (region_io(&ring, IORING_OP_WRITE, n, lba0, i, &io, 0) != (int)io.len)
+				done = -1;
+			io_free(&io);
+		}
+		CHECK(done == 0, "%s: the regions are written without faults first", v[k].what);
+		memset(r, 0, sizeof(*r));
+		faults_setup(pct);
+		before = pins_held();
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			exit(2);
+		if (!pid)
+			fault_child(r, v[k].op, n, lba0);
+		waitpid(pid, &status, 0);
+		faults_setup("0");
+		for (int i = 0; i < FAULT_REGIONS; i++) {
+			if (r->res[i] == (int)(n * prof()->interval)) {
+				done++;
+			} else if (r->res[i] < 0) {
+				errs++;
+				eilseq += r->res[i] == -EILSEQ;
+				/* ECANCELED: io_uring could not start an io-wq worker for it. */
+				if (r->res[i] != -ENOMEM && r->res[i] != -EIO && r->res[i] != -EAGAIN &&
+				    r->res[i] != -EFAULT && r->res[i] != -EINTR && r->res[i] != -ECANCELED &&
+				    r->res[i] != -EILSEQ && !other++)
+					first_other = r->res[i];
+			} else {
+				other++;
+			}
+		}
+		/* The child's ring and workers are gone: its pins must be released (give the kernel a moment). */
+		for (int t = 0; t < 50 && (after = pins_held()) != before; t++)
+			usleep(100000);
+		printf("     %s%s at %s %%: %d done, %d failed (", check_label, v[k].what, pct, done, errs);
+		for (int e = 1, sep = 0; e < 256; e++) {
+			int c = 0;
+
+			for (int i = 0; i < FAULT_REGIONS; i++)
+				c += r->res[i] == -e;
+			if (c)
+				printf("%s%s %d", sep++ ? ", " : "", strerrorname_np(e), c);
+		}
+		printf(")\n");
+		CHECK(WIFEXITED(status) && !WEXITSTATUS(status) && !r->hung,
+		      "%s under faults: the child ends, no I/O hangs (status 0x%x)", v[k].what, status);
+		CHECK(done + errs == FAULT_REGIONS && !eilseq && !other,
+		      "%s under faults: each I/O completes or fails with ENOMEM/EIO/EAGAIN/EFAULT/EINTR/ECANCELED, never "
+		      "EILSEQ (%d done, %d failed, %d EILSEQ, %d other, first %d)", v[k].what, done, errs, eilseq,
+		      other, first_other);
+		CHECK(done > 0 && errs > 0, "%s under faults: some I/Os completed and some failed (%d, %d): the "
+		      "faults fired, and not on every I/O", v[k].what, done, errs);
+		CHECK(!r->bad_data, "%s under faults: every read that completed has its data and tags (%d bad)",
+		      v[k].what, r->bad_data);
+		CHECK(after == before, "%s under faults: pinned pages balance (%lld held before, %lld after)",
+		      v[k].what, before, after);
+		if (v[k].op != IORING_OP_WRITE)
+			continue;
+		/* Each interval holds what the write carried (version 1) or, if it failed, the old data. */
+		for (int i = 0; i < FAULT_REGIONS; i++) {
+			size_t len = n * prof()->interval, iv = prof()->interval;
+			uint8_t *v0 = malloc(len), *v1 = malloc(len);
+			int res = region_io(&ring, IORING_OP_READ, n, lba0, i, &io, 0);
+
+			if (!v0 || !v1)
+				exit(2);
+			fill(v0, len, i, 0);
+			fill(v1, len, i, 1);
+			if (res != (int)len || pi_verify(prof(), io.data, io.len, io.md, &io.pio, NULL, 0))
+				torn++;
+			for (size_t b = 0; b < len && res == (int)len; b += iv)
+				if (memcmp(io.data + b, v1 + b, iv) &&
+				    (r->res[i] == (int)len || memcmp(io.data + b, v0 + b, iv))) {
+					torn++;
+					break;
+				}
+			free(v0);
+			free(v1);
+			io_free(&io);
+		}
+		CHECK(!torn, "%s under faults, read back without: every interval holds the new data, or the old "
+		      "where the write failed, with right tags (%d regions wrong)", v[k].what, torn);
+	}
+	io_uring_queue_exit(&ring);
+	munmap(r, sizeof(*r));
+}
+
+/*
  * Run a test in a child process: a fresh process has no io-wq workers
  * left over from earlier tests, so the workers it sees are its own.
  */
@@ -777,6 +1057,7 @@ static const struct {
 	{ "nofile", test_nofile, 0 },
 	{ "scsi-apptag", test_scsi_apptag, 1 },	/* a SCSI disk with DIX */
 	{ "target", test_target, 1 },		/* a disk of tests/kabi/lio.sh */
+	{ "faults", test_faults, 1 },		/* a kernel with fault injection (patched-debug) */
 };
 
 static int named(const char *list, const char *name)
@@ -792,6 +1073,7 @@ static int named(const char *list, const char *name)
 int main(int argc, char **argv)
 {
 	int expect_unknown = 0, opt, which = 3;
+	time_t t0;
 	const char *only = NULL;
 	char err[256];
 
@@ -851,7 +1133,9 @@ int main(int argc, char **argv)
 				continue;
 			printf("== %s%s\n", check_label, tests[k].name);
 			fflush(stdout);
+			t0 = time(NULL);
 			tests[k].fn();
+			printf("   %s%s: %lld s\n", check_label, tests[k].name, (long long)(time(NULL) - t0));
 		}
 	}
 	return check_done();

@@ -152,7 +152,7 @@ report "plain-write-verify" pass "$seen"
 kernel_pi
 report "kernel-pi-write-verify" pass "$seen"
 # A kernel without the extended SQE (all but the patched one) must refuse it.
-if [ "$abi" = attr ] && [ "$kernel" != patched ]; then
+if [ "$abi" = attr ] && [ "${kernel%-debug}" != patched ]; then
 	ABI_OPT=sqe128 pi $(region 0) --rw=write --bs=$i --pi_chk=$all
 	report "sqe128-refused" refused "$(outcome)"
 fi

@@ -6,8 +6,14 @@
 #            the SCSI app tag refusal on scsi_debug; the device checks under
 #            an in-kernel PI producer (tests/kabi/lio.sh); after each guest
 #            its kernel log must have no WARNING, BUG or Oops;
-#   stock, mainline, distro: the extended SQE (and on stock the attribute
-#            ABI too) is never honoured silently.
+#   patched-debug: the patched kernel with KASAN, kmemleak, lockdep, list
+#            debugging and fault injection (ci/guest-debug.config): the ABI
+#            test, the same under failing allocations and bios, fio under
+#            faults and matrix cases, pinned pages and kmemleak checked
+#            (tests/vm/debug.sh); its log must have no KASAN, lockdep or
+#            kmemleak report either;
+#   stock, distro (and mainline in make check-full): the extended SQE (and
+#            on stock the attribute ABI too) is never honoured silently.
 # Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
@@ -15,6 +21,8 @@ cd "$TOP"
 out=build/kabi
 mkdir -p "$out"
 npass=0 nfail=0
+# What must not be in a guest's kernel log (KASAN reports say "BUG: KASAN", lockdep's "WARNING: possible ...").
+KERNEL_LOG_BAD='WARNING|BUG|Oops|KASAN|kmemleak: .*suspected|lockdep is turned off|list_(add|del) corruption'
 
 # run LABEL KERNEL COMMAND DEVICE...: COMMAND DEV on each device in one guest (log: LABEL.log).
 run() {
@@ -33,8 +41,8 @@ run() {
 	if ! grep -qE '^[0-9]+ passed' "$log"; then
 		echo "FAIL $label: the test did not run (exit $rc)"; tail -n 5 "$log"; f=$((f + 1))
 	fi
-	if [ -f "$out/$label.dmesg" ] && grep -E 'WARNING|BUG|Oops' "$out/$label.dmesg"; then
-		echo "FAIL $label: the kernel log has a WARNING, BUG or Oops"; f=$((f + 1))
+	if [ -f "$out/$label.dmesg" ] && grep -E "$KERNEL_LOG_BAD" "$out/$label.dmesg"; then
+		echo "FAIL $label: the kernel log has a WARNING, BUG, Oops or a debugging report"; f=$((f + 1))
 	else
 		p=$((p + 1))
 	fi
@@ -42,15 +50,22 @@ run() {
 	npass=$((npass + p)) nfail=$((nfail + f))
 }
 
-for k in stock patched mainline distro; do
+# make check-full (MATRIX_ARGS=--full) adds mainline; make check has Debian's 7.x kernel for a mainline one.
+kernels="stock patched patched-debug distro"
+[ "${MATRIX_ARGS:-}" = --full ] && kernels="$kernels mainline"
+for k in $kernels; do
 	ci/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || { echo "FAIL $k: kernel not built"; nfail=$((nfail + 1)); }
 done
 t=build/tests/pi_abi_test
 run patched patched "$t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last
 run patched-scsi patched "$t -t scsi-apptag" scsi-dif-crc
 run patched-lio patched "tests/kabi/lio.sh" nvme-512-8-t1
+# make check: one device (~6 minutes under KASAN); make check-full adds a 4096+16 one.
+debug_devs=nvme-512-8-t1
+[ "${MATRIX_ARGS:-}" = --full ] && debug_devs="$debug_devs nvme-4k-16-t1"
+run patched-debug patched-debug tests/vm/debug.sh $debug_devs
 run stock stock "$t -e" nvme-512-8-t1
-run mainline mainline "$t -e -a sqe128" nvme-512-8-t1
+[ "${MATRIX_ARGS:-}" = --full ] && run mainline mainline "$t -e -a sqe128" nvme-512-8-t1
 run distro distro "$t -e -a sqe128" nvme-512-8-t1
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]

@@ -41,7 +41,7 @@ name=$(echo "${line#*:}" | cut -d' ' -f1)
 	# The matrix cases first: they expect a device nothing has written yet.
 	p=$(pins)
 	[ $((${line%%:*} % 2)) = 1 ] && abi=sqe128 || abi=attr
-	tests/vm/cases.sh "$name" "$dev" patched-debug $abi
+	tests/vm/cases.sh "$name" "$dev" patched-debug "$abi"
 	balanced "$name: matrix cases, $abi" "$p"
 	p=$(pins)
 	PINS_N=100 build/tests/pi_abi_test "$dev"
@@ -83,7 +83,8 @@ name=$(echo "${line#*:}" | cut -d' ' -f1)
 	balanced "$name: fio under faults" "$p"
 	out=$("$FIO" --name=after --ioengine=$ENGINE --filename="$dev" --direct=1 --pi_act=0 --pi_chk=GUARD,REFTAG,APPTAG --rw=write --bs=64k \
 		--size=8m --verify=crc32c --do_verify=1 --verify_state_save=0 2>&1)
-	[ $? -eq 0 ] && echo "$out" | grep -q ', 0 errors (' && ok "$name: PI write+verify after the faults" ||
+	rc=$?
+	[ $rc -eq 0 ] && echo "$out" | grep -q ', 0 errors (' && ok "$name: PI write+verify after the faults" ||
 		{ bad "$name: PI write+verify after the faults"; echo "$out" | tail -n 5; }
 
 }

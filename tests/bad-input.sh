@@ -4,10 +4,10 @@
 # build/bad-input.md (make check, the default). Also the test of them: every refusal is one line,
 # a non-zero exit and, where the test looked, nothing written; every caught bad data and kernel ABI
 # misuse shows its error. One "FAIL" line per record that breaks it, one "ok" line per area.
-#   tests/bad-input.sh [OUT]
+#   tests/bad-input.sh [OUT]      (BAD_INPUT_DIR: the records, default build/bad-input)
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-dir=$TOP/build/bad-input
+dir=${BAD_INPUT_DIR:-$TOP/build/bad-input}
 out=${1:-$TOP/build/bad-input.md}
 cmd="tests/bad-input.sh${1:+ $1}"
 [ "$out" = docs/bad-input.md ] || [ "$out" = "$TOP/docs/bad-input.md" ] && cmd="make bad-input-doc"
@@ -72,7 +72,7 @@ END {
 	print "- **refused**: bad input refused before any I/O. It must be told in one line (`lines`: the lines" >out
 	print "  on stderr, less the `fio: io engine uring_pi init failed.` or `fio: failed parsing ...` that fio" >out
 	print "  adds after every refusal), with an exit status of 1..127, and nothing may be written: where" >out
-	print "  `written` says `nothing`, the test wrote a pattern over the MiB the job would write first" >out
+	print "  `written` says `nothing`, the test wrote a pattern over the first 64 KiB the job would write" >out
 	print "  and found it intact afterwards (`-`: not looked at, e.g. no device involved)." >out
 	print "- **caught**: bad data (a wrong tag read, a corrupted tag injected) found during I/O: the job" >out
 	print "  fails, and the table shows the line that says so." >out

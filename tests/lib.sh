@@ -64,7 +64,7 @@ expect_ok() {
 }
 # expect_fail NAME REGEX CMD...: CMD exits non-zero and its output matches REGEX.
 # BAD=AREA: a trial of bad input, refused before any I/O, recorded as one (bad_input); BAD_TARGET=PATH
-# too: PATH's first MiB gets the pattern before, and the record says whether the pattern is still there.
+# too: PATH's start gets the pattern before, and the record says whether the pattern is still there.
 expect_fail() {
 	local name=$1 re=$2 written=-; shift 2
 	[ -z "${BAD_TARGET:-}" ] || pattern_write "$BAD_TARGET" 0
@@ -140,10 +140,12 @@ bad_input_kabi() {
 		esac
 	done <"$1"
 }
-# pattern_write PATH MIB: a known pattern over MiB number MIB of PATH (O_DIRECT); pattern_kept PATH MIB:
-# the pattern is still there.
-pattern() { head -c 1048576 /dev/zero | tr '\0' 'P'; }
-pattern_write() { pattern | dd of="$1" bs=1M seek="$2" count=1 iflag=fullblock oflag=direct conv=notrunc status=none; }
-pattern_kept() {
-	[ "$(dd if="$1" bs=1M skip="$2" count=1 iflag=direct status=none | cksum)" = "$(pattern | cksum)" ]
+# pattern_write PATH MIB: 64 KiB of a known pattern (a file made once in TMPDIR) at the start of MiB number
+# MIB of PATH, with O_DIRECT; pattern_kept PATH MIB: they are still there (read through the page cache,
+# which direct writes invalidate and buffered ones fill).
+pattern_file=${TMPDIR:-/tmp}/uring-pi-pattern.$(id -u)
+pattern_write() {
+	[ -s "$pattern_file" ] || { head -c 65536 /dev/zero | tr '\0' P >"$pattern_file.$$" && mv -f "$pattern_file.$$" "$pattern_file"; }
+	dd if="$pattern_file" of="$1" bs=64k seek=$(($2 * 16)) count=1 oflag=direct conv=notrunc status=none
 }
+pattern_kept() { cmp -s -n 65536 -i $(($2 << 20)):0 "$1" "$pattern_file"; }

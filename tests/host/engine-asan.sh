@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The engine's host tests (tests/host/*.sh but this one, configure.sh, which builds engines of its
-# own, and usage.sh, which runs no engine) with the engine built with ASan + UBSan (make SANITIZE=1
-# build/asan/uring_pi.so), in the plain fio: every sanitizer report fails the case it appears in
-# (tests/lib.sh).
+# own, and usage.sh and records.sh, which run no engine) with the engine built with ASan + UBSan (make
+# SANITIZE=1 build/asan/uring_pi.so), in the plain fio: every sanitizer report fails the case it appears
+# in (tests/lib.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 so=$here/../../build/asan/uring_pi.so
 if [ ! -f "$so" ]; then
@@ -11,6 +11,6 @@ if [ ! -f "$so" ]; then
 fi
 tests=()
 for t in "$here"/*.sh; do
-	case ${t##*/} in engine-asan.sh|configure.sh|usage.sh) ;; *) tests+=("$t") ;; esac
+	case ${t##*/} in engine-asan.sh|configure.sh|usage.sh|records.sh) ;; *) tests+=("$t") ;; esac
 done
 ENGINE_SO=$(cd "${so%/*}" && pwd)/uring_pi.so exec "$here/../run.sh" "${tests[@]}"

@@ -14,6 +14,9 @@
 set -u
 name=$1 dev=$2 kernel=$3 abi=$4 phase=${5:-all}
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
+# Refusals are recorded as bad input (tests/lib.sh), from here: the host's tests/vm/matrix.sh keeps them.
+BAD_WHERE="$kernel $name $abi" BAD_DEV=$dev
 FIO=build/fio/fio
 ENGINE_SO=${ENGINE_SO:-engines/uring_pi.so}
 blk=/sys/block/$(basename "${dev%%:*}")
@@ -36,11 +39,11 @@ report() { # report CASE EXPECT SEEN
 	if [ "$r" = FAIL ]; then printf '%s\n' "$out" | grep -vE '^ *$' | tail -n 12 | sed 's/^/     | /'; fi
 }
 
-# pi ARGS: a PI job on the device; output in $out, status in $rc.
+# pi ARGS: a PI job on the device; output in $out (stderr also in $err), status in $rc.
 pi() {
-	out=$(LD_PRELOAD=${PRELOAD:-} "$FIO" --name=c --ioengine=external:"$ENGINE_SO" --filename="$dev" --direct=1 \
-		--pi_act=0 --pi_abi="${ABI_OPT:-$abi}" --verify_state_save=0 "$@" 2>&1)
-	rc=$?
+	kept_at=
+	run_cmd env LD_PRELOAD="${PRELOAD:-}" "$FIO" --name=c --ioengine=external:"$ENGINE_SO" --filename="$dev" \
+		--direct=1 --pi_act=0 --pi_abi="${ABI_OPT:-$abi}" --verify_state_save=0 "$@"
 }
 
 # What a PI job did, in one word:
@@ -77,9 +80,36 @@ summary() {
 i=$interval
 region() { echo "--offset=$(($1 * 1048576)) --size=${2:-1}m"; }
 
+# Refusals come before the engine picks an ABI: what only they check is done once per device and kernel,
+# not again in the patched kernel's attr pass.
+once=1
+[ "$abi" = attr ] && [ "$kernel" = patched ] && once=
+
+# refused CASE AREA MIB REGEX ARGS...: a PI job on MiB MIB of the device (pi ARGS) must be refused before
+# any I/O, with an engine line matching REGEX (empty: any refusal outcome knows). Recorded as bad input of
+# AREA, with (once) whether the start of the MiB still holds the pattern written before (kept_at: the MiB
+# where the last refusal left it intact, and no other job ran since). OFF=NAME: integrity/NAME off for the job.
+refused() {
+	local case=$1 area=$2 mib=$3 re=$4 written=- seen had=${kept_at:-}
+	shift 4
+	[ -z "$once" ] || [ "$had" = "$mib" ] || pattern_write "$dev" "$mib"
+	[ -z "${OFF:-}" ] || echo 0 >"$blk/integrity/$OFF"
+	pi $(region "$mib") "$@"
+	[ -z "${OFF:-}" ] || echo 1 >"$blk/integrity/$OFF"
+	if [ -n "$once" ]; then pattern_kept "$dev" "$mib" && written=no kept_at=$mib || written=yes; fi
+	bad_input "$area" "$case" refused "$rc" "$err" "$written"
+	seen=$(outcome)
+	if [ -n "$re" ]; then
+		if [ "$rc" -ne 0 ] && grep -qE -- "^uring_pi: .*$re" <<<"$err"; then seen=refused
+		elif [ "$seen" = refused ]; then seen=refused-other; fi
+	fi
+	report "$case" refused "$seen"
+}
+
 # verified ARGS: a random write+verify job through the engine with ARGS; $seen is pass or error.
 # Used without PI (plain I/O) and with pi_act=1 (the kernel generates and checks PI).
 verified() {
+	kept_at=
 	out=$("$FIO" --name=c --ioengine=external:"$ENGINE_SO" --filename="$dev" --direct=1 \
 		--rw=randwrite --bs=4k --size=4m --iodepth=16 --verify=crc32c --do_verify=1 \
 		--verify_state_save=0 "$@" 2>&1); rc=$?
@@ -88,6 +118,13 @@ verified() {
 }
 plain() { verified --offset=64m; }
 kernel_pi() { verified --offset=96m --pi_act=1 --pi_chk=GUARD,REFTAG; }
+
+if [ "$format" = none ]; then
+	# No integrity profile (nvme-512-0): PI refused, whatever the kernel's interface.
+	ABI_OPT=auto refused "pi-no-profile" devices 0 'has no PI integrity profile' --rw=write --bs=4k --pi_chk=GUARD
+	echo "$npass passed, $nfail failed"
+	exit 0
+fi
 
 if [ "$phase" = two-files ]; then
 	# Each file keeps the metadata size and checks of its own format. The second device first: the
@@ -115,8 +152,7 @@ fi
 if [ "$abi" = none ]; then
 	# No PI path in this kernel: refused, never run unprotected.
 	for a in auto sqe128 attr; do
-		ABI_OPT=$a pi $(region 0) --rw=write --bs=$i --pi_chk=$all
-		report "pi-refused-$a" refused "$(outcome)"
+		ABI_OPT=$a refused "pi-refused-$a" kernels 0 '' --rw=write --bs=$i --pi_chk=$all
 	done
 	plain
 	report "plain-write-verify" pass "$seen"
@@ -153,8 +189,8 @@ kernel_pi
 report "kernel-pi-write-verify" pass "$seen"
 # A kernel without the extended SQE (all but the patched one) must refuse it.
 if [ "$abi" = attr ] && [ "${kernel%-debug}" != patched ]; then
-	ABI_OPT=sqe128 pi $(region 0) --rw=write --bs=$i --pi_chk=$all
-	report "sqe128-refused" refused "$(outcome)"
+	ABI_OPT=sqe128 refused "sqe128-refused" kernels 0 'ignores the PI descriptor of pi_abi=sqe128' --rw=write \
+		--bs=$i --pi_chk=$all
 fi
 
 # Must pass: write then read back, tags checked by the device and the engine, data by fio's verify.
@@ -246,11 +282,22 @@ report "inject-rate-0" pass "$(outcome)"
 
 # Must fail before any I/O: md_per_io_size one byte short, bs not a multiple of the interval.
 md=$(cat "$blk/metadata_bytes" 2>/dev/null || echo 8)
-pi $(region 10) --rw=write --bs=$((4 * i)) --pi_chk=$all --md_per_io_size=$((4 * md - 1))
-seen=$(outcome); [ "$seen" = refused ] && ! grep -q "md_per_io_size=$((4 * md - 1)) is too small" <<<"$out" && seen=refused-other
-report "md-one-byte-short" refused "$seen"
-pi $(region 10) --rw=write --bs=$((i + i / 2)) --pi_chk=$all
-seen=$(outcome); [ "$seen" = refused ] && ! grep -q "is not a multiple of the $i-byte protection interval" <<<"$out" && seen=refused-other
-report "bs-not-multiple" refused "$seen"
+refused "md-one-byte-short" "metadata buffers" 10 "md_per_io_size=$((4 * md - 1)) is too small" --rw=write \
+	--bs=$((4 * i)) --pi_chk=$all --md_per_io_size=$((4 * md - 1))
+refused "bs-not-multiple" options 10 "is not a multiple of the $i-byte protection interval" --rw=write \
+	--bs=$((i + i / 2)) --pi_chk=$all
+# And, once: an offset not a multiple of the interval (512-byte intervals: an offset off by less is refused
+# by O_DIRECT itself); pi_act=1 with the kernel's PI generation off (the same check of the engine's on every
+# device: tried on the default device and on SCSI); on SCSI an app tag nobody would check.
+if [ -n "$once" ]; then
+	[ "$i" -gt 512 ] && refused "offset-not-multiple" options 10 "offset $((10 * 1048576 + 512)) is not a multiple" \
+		--rw=write --bs=$i --pi_chk=$all --offset=$((10 * 1048576 + 512))
+	if [ "$name" = nvme-512-8-t1 ] || [ $scsi = 1 ]; then
+		OFF=write_generate refused "kernel-pi-write_generate-off" devices 10 'integrity/write_generate is off' \
+			--rw=write --bs=$i --pi_act=1 --pi_chk=GUARD,REFTAG
+	fi
+	[ $scsi = 1 ] && refused "scsi-apptag-pi_verify-0" devices 10 'cannot check the app tag' --rw=write --bs=$i \
+		--pi_chk=$all --pi_verify=0
+fi
 
 echo "$npass passed, $nfail failed"

@@ -6,13 +6,15 @@
 cd "$TOP" || exit 1
 
 # guest LOG VM.SH-ARGS... -- COMMAND: one ci/vm.sh run (output in LOG); relays COMMAND's "ok"/"FAIL"
-# lines, their "     | " details and its "# " notes, and adds its "N passed, N failed" to ours.
+# lines, their "     | " details and its "# " notes, adds its "N passed, N failed" to ours and its
+# bad input records to ours (tests/lib.sh).
 guest() {
 	local log=$1 rc line f
 	shift
 	ci/vm.sh "$@" >"$log" 2>&1
 	rc=$?
 	grep -E '^(ok|FAIL) |^     \| |^# ' "$log"
+	bad_input_collect "$log"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		fail "the guest ended (exit $rc) before its result line (log: $log)"

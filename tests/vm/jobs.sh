@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Every job file of jobs/ runs, on the devices it names, in guests on the patched kernel (ci/vm.sh),
 # through ci/job.sh as a user would run it. A job file says how with lines of its own:
-#   # test: DEVICE[,DEVICE...] [NAME=VALUE...] [after=JOBFILE] [checked=N]
+#   # test: DEVICE[,DEVICE...] [NAME=VALUE...] [after=JOBFILE] [checked=N] [refused]
 #       one run on each device (a ci/vm.sh device name), NAME=VALUE over the file's "# default"s;
 #       after=JOBFILE runs that job first on the device, with the same settings (it must pass);
 #       checked=N: exactly N of the engine's PI summary lines show intervals checked > 0.
 #   # test-error: REGEX
 #       the job must fail (fio exits 1..127, or exits 0 with a job's err= not 0, as with
 #       continue_on_error) and its output match each such (grep -E) REGEX; a crash never counts.
+#       Recorded as bad input (tests/lib.sh): with the setting "refused" on the test: line, as bad
+#       input refused before any I/O (tests/bad-input.sh: in one line, and the device's first 64 KiB,
+#       given a pattern before, unchanged);
+#       else as bad data caught, shown by what the first REGEX matches first.
 # Without test-error a run must pass: fio exits 0, every job reports err= 0, every PI summary says
 # 0 errors. A job file with no "# test:" line fails. Output per run: "ok   ..." or "FAIL ...".
 #   tests/vm/jobs.sh [JOBFILE...]     (default: every job file of jobs/)
@@ -22,12 +26,14 @@ nchecked() { grep -c 'uring_pi: PI summary: [0-9]* intervals generated, [1-9][0-
 
 # run_case JOB DEVICE DEVPATH SETTINGS...: one run in the guest, judged as the job file says.
 run_case() {
-	local job=$1 name=$2 path=$3 after= checked= kv vars=() out rc what errs seen
+	local job=$1 name=$2 path=$3 after='' checked='' refused='' kv vars=() out err rc what errs seen written=-
+	local BAD_DEV=$path BAD_WHERE="$URING_PI_KERNEL $name"
 	shift 3
 	for kv in "$@"; do
 		case $kv in
 		after=*) after=${kv#after=} ;;
 		checked=*) checked=${kv#checked=} ;;
+		refused) refused=1 ;;
 		[A-Z_]*=*) vars+=("$kv") ;;
 		*) fail "$job on $name: unknown setting '$kv' in its # test: line"; return ;;
 		esac
@@ -40,8 +46,15 @@ run_case() {
 			return
 		fi
 	fi
-	out=$(env "${vars[@]}" DEV="$path" timeout -k 10 600 ci/job.sh "$job" 2>&1); rc=$?
+	[ -z "$refused" ] || pattern_write "$path" 0
+	run_cmd env "${vars[@]}" DEV="$path" timeout -k 10 600 ci/job.sh "$job"
 	errs=$(sed -n 's/^# test-error: //p' "$job")
+	if [ -n "$refused" ]; then
+		pattern_kept "$path" 0 && written=no || written=yes
+		bad_input "job files" "$job${*:+ ($*)}" refused "$rc" "$err" "$written"
+	elif [ -n "$errs" ]; then
+		bad_input "job files" "$job${*:+ ($*)}" caught "$rc" "$(grep -m 1 -oE -- "$(head -n 1 <<<"$errs")" <<<"$out")"
+	fi
 	if [ -n "$errs" ]; then
 		seen=ok
 		if [ $rc -eq 0 ] && ! grep -qE 'err= *[1-9]' <<<"$out"; then seen="it passed"

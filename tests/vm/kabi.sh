@@ -17,6 +17,7 @@
 # Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
+. "$TOP/tests/lib.sh" # bad_input_kabi: the misuse cases as bad input records
 cd "$TOP"
 out=build/kabi
 mkdir -p "$out"
@@ -57,8 +58,10 @@ for k in $kernels; do
 	ci/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || { echo "FAIL $k: kernel not built"; nfail=$((nfail + 1)); }
 done
 t=build/tests/pi_abi_test
-run patched patched "$t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last
-run patched-scsi patched "$t -t scsi-apptag" scsi-dif-crc
+run patched patched "VERBOSE=1 $t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last
+bad_input_kabi "$out/patched.log" patched
+run patched-scsi patched "VERBOSE=1 $t -t scsi-apptag" scsi-dif-crc
+bad_input_kabi "$out/patched-scsi.log" patched
 run patched-lio patched "tests/kabi/lio.sh" nvme-512-8-t1
 # make check: one device (~6 minutes under KASAN); make check-full adds a 4096+16 one.
 debug_devs=nvme-512-8-t1

@@ -12,6 +12,7 @@
 # 6.18 included, the peer on mainline.
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
+. "$TOP/tests/lib.sh" # bad_input_collect: the refusals cases.sh records
 cd "$TOP" || exit 1
 full=0
 [ "${1:-${MATRIX_ARGS:-}}" = --full ] && full=1
@@ -45,6 +46,7 @@ guest() {
 	local rc=$?
 	grep '^CASE\|^     |' "$log"
 	grep '^CASE' "$log" >>"$rows"
+	bad_input_collect "$log"
 	if [ $rc -ne 0 ] && ! grep -q '^CASE' "$log"; then
 		echo "CASE $kernel $devs $abi guest expect=runs seen=exit-$rc FAIL" | tee -a "$rows"
 		tail -n 5 "$log" | sed 's/^/     | /'
@@ -79,7 +81,8 @@ for k in $kernels; do
 	}
 done
 
-guest stock none all $DEFAULT
+# With nvme-512-0, a device without integrity: PI refused there too (before any kernel interface).
+guest stock none all $DEFAULT nvme-512-0
 if [ $full = 1 ]; then
 	for abi in sqe128 attr; do
 		guest patched $abi all "${NVME[@]}" scsi-dif-crc

@@ -55,6 +55,8 @@ NF != 9 { nfail++; printf "FAIL bad input record with %d fields, not 9: %s\n", N
 		if ($6 !~ /^-[0-9]+$/) { bad("result " $6 ", not an errno"); ok = 0 }
 	} else { bad("unknown kind " $5); ok = 0 }
 	trials[a]++; kind[a, $5]++; good[a] += ok
+	if (!($1 in from)) tests[++ntests] = $1
+	from[$1]++
 	if ($8 == "no") nothing[a]++
 	row[a, trials[a]] = sprintf("| %s | %s | %s | %s | %s | %s | %s | `%s` |", md($3), $4, $5, $6, $7,
 		$8 == "no" ? "nothing" : $8 == "yes" ? "**yes**" : "-", $1, md($9))
@@ -81,6 +83,10 @@ END {
 	print "" >out
 	print "`where`: host, or the guest's kernel, device and ABI. Paths of the machine, temporary directories" >out
 	print "(TMP), build-ids and the device under test (DEV) are shown generic, so that reruns compare." >out
+	print "" >out
+	line = "Records, per test:"
+	for (i = 1; i <= ntests; i++) line = line sprintf(" `%s` %d%s", tests[i], from[tests[i]], i < ntests ? "," : ".")
+	print line >out
 	print "" >out
 	print "| area | trials | refused | caught | errno | nothing written (looked at) | rule kept |" >out
 	print "|---|---|---|---|---|---|---|" >out

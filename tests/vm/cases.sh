@@ -11,9 +11,10 @@
 # One line per case:
 #   CASE <kernel> <device> <abi> <case> expect=<x> seen=<y> ok|FAIL
 # and a last line "N passed, N failed".
+# shellcheck disable=SC2046 # $(region ...) is two fio options, split into two words on purpose
 set -u
 name=$1 dev=$2 kernel=$3 abi=$4 phase=${5:-all}
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 # Refusals are recorded as bad input (tests/lib.sh), from here: the host's tests/vm/matrix.sh keeps them.
 BAD_WHERE="$kernel $name $abi" BAD_DEV=$dev
@@ -152,7 +153,7 @@ fi
 if [ "$abi" = none ]; then
 	# No PI path in this kernel: refused, never run unprotected.
 	for a in auto sqe128 attr; do
-		ABI_OPT=$a refused "pi-refused-$a" kernels 0 '' --rw=write --bs=$i --pi_chk=$all
+		ABI_OPT=$a refused "pi-refused-$a" kernels 0 '' --rw=write --bs="$i" --pi_chk=$all
 	done
 	plain
 	report "plain-write-verify" pass "$seen"
@@ -190,15 +191,15 @@ report "kernel-pi-write-verify" pass "$seen"
 # A kernel without the extended SQE (all but the patched one) must refuse it.
 if [ "$abi" = attr ] && [ "${kernel%-debug}" != patched ]; then
 	ABI_OPT=sqe128 refused "sqe128-refused" kernels 0 'ignores the PI descriptor of pi_abi=sqe128' --rw=write \
-		--bs=$i --pi_chk=$all
+		--bs="$i" --pi_chk=$all
 fi
 
 # Must pass: write then read back, tags checked by the device and the engine, data by fio's verify.
 v=(--verify=crc32c --do_verify=1 --verify_fatal=1)
-pi $(region 0 2) --rw=write --bs=$i --iodepth=1 --pi_chk=$all "${v[@]}"
+pi $(region 0 2) --rw=write --bs="$i" --iodepth=1 --pi_chk=$all "${v[@]}"
 seen=$(outcome); [ "$seen" = pass ] && [ "$(summary checked)" = 0 ] && seen=pass-unchecked
 report "seq-write-verify-qd1-bs1" pass "$seen"
-pi $(region 2 2) --rw=randwrite --bsrange=$i-$((16 * i)) --blockalign=$i --iodepth=32 --pi_chk=$all "${v[@]}"
+pi $(region 2 2) --rw=randwrite --bsrange="$i"-$((16 * i)) --blockalign="$i" --iodepth=32 --pi_chk=$all "${v[@]}"
 report "rand-write-verify-qd32-bs1..16" pass "$(outcome)"
 pi $(region 4 2) --rw=write --bs=$((16 * i)) --iodepth=32 --iodepth_batch_submit=8 --pi_chk=$all "${v[@]}"
 report "seq-write-verify-qd32-bs16" pass "$(outcome)"
@@ -211,7 +212,7 @@ if [ -f build/tests/short_read.so ]; then
 	SHORT_READ_COUNT=$cnt PRELOAD=build/tests/short_read.so pi $(region 4 2) --rw=read --bs=$((16 * i)) \
 		--iodepth=8 --pi_chk=$all
 	seen=$(outcome) chk=$(summary checked)
-	read -r reads bytes shortened <"$cnt"
+	read -r _ bytes shortened <"$cnt"
 	rm -f "$cnt"
 	[ "$seen" = pass ] && { [ -z "$bytes" ] || [ "$((${chk:-0} * i))" != "$bytes" ] || [ "${shortened:-0}" = 0 ]; } &&
 		seen="checked=${chk:-?}x$i,read=${bytes:-?},shortened=${shortened:-?}"
@@ -264,7 +265,7 @@ for tag in guard reftag apptag; do
 		--pi_inject_pct=50 --continue_on_error=all --number_ios=200
 	inj=$(summary injected) rej=$(summary rejected) sil=$(summary silent)
 	seen="injected=${inj:-?},rejected=${rej:-?},silent=${sil:-?}"
-	[ -n "$inj" ] && [ "$inj" -gt 0 ] && [ "$inj" = "$rej" ] && [ "$sil" = 0 ] && seen=all-rejected
+	[ -n "$inj" ] && [ "$inj" -gt 0 ] && [ "$inj" = "$rej" ] && [ "$sil" = 0 ] && seen='all-rejected'
 	report "inject-$tag-50pct" all-rejected "$seen"
 done
 # An app tag one bit from the escape: the corrupted tag is never the escape (which the device would skip).
@@ -273,7 +274,7 @@ if [ $scsi = 0 ]; then
 		--continue_on_error=all --number_ios=100
 	inj=$(summary injected) rej=$(summary rejected) sil=$(summary silent)
 	seen="injected=${inj:-?},rejected=${rej:-?},silent=${sil:-?}"
-	[ -n "$inj" ] && [ "$inj" -gt 0 ] && [ "$inj" = "$rej" ] && [ "$sil" = 0 ] && seen=all-rejected
+	[ -n "$inj" ] && [ "$inj" -gt 0 ] && [ "$inj" = "$rej" ] && [ "$sil" = 0 ] && seen='all-rejected'
 	report "inject-apptag-fffe" all-rejected "$seen"
 fi
 pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --pi_chk=$all --pi_inject=guard --pi_inject_pct=0 \
@@ -291,12 +292,12 @@ refused "bs-not-multiple" options 10 "is not a multiple of the $i-byte protectio
 # device: tried on the default device and on SCSI); on SCSI an app tag nobody would check.
 if [ -n "$once" ]; then
 	[ "$i" -gt 512 ] && refused "offset-not-multiple" options 10 "offset $((10 * 1048576 + 512)) is not a multiple" \
-		--rw=write --bs=$i --pi_chk=$all --offset=$((10 * 1048576 + 512))
+		--rw=write --bs="$i" --pi_chk=$all --offset=$((10 * 1048576 + 512))
 	if [ "$name" = nvme-512-8-t1 ] || [ $scsi = 1 ]; then
 		OFF=write_generate refused "kernel-pi-write_generate-off" devices 10 'integrity/write_generate is off' \
-			--rw=write --bs=$i --pi_act=1 --pi_chk=GUARD,REFTAG
+			--rw=write --bs="$i" --pi_act=1 --pi_chk=GUARD,REFTAG
 	fi
-	[ $scsi = 1 ] && refused "scsi-apptag-pi_verify-0" devices 10 'cannot check the app tag' --rw=write --bs=$i \
+	[ $scsi = 1 ] && refused "scsi-apptag-pi_verify-0" devices 10 'cannot check the app tag' --rw=write --bs="$i" \
 		--pi_chk=$all --pi_verify=0
 fi
 

@@ -18,7 +18,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
 . "$TOP/tests/lib.sh" # bad_input_kabi: the misuse cases as bad input records
-cd "$TOP"
+cd "$TOP" || exit 1
 out=build/kabi
 mkdir -p "$out"
 npass=0 nfail=0
@@ -66,6 +66,7 @@ run patched-lio patched "tests/kabi/lio.sh" nvme-512-8-t1
 # make check: one device (~6 minutes under KASAN); make check-full adds a 4096+16 one.
 debug_devs=nvme-512-8-t1
 [ "${MATRIX_ARGS:-}" = --full ] && debug_devs="$debug_devs nvme-4k-16-t1"
+# shellcheck disable=SC2086 # debug_devs: device names, one word each
 run patched-debug patched-debug tests/vm/debug.sh $debug_devs
 run stock stock "$t -e" nvme-512-8-t1
 [ "${MATRIX_ARGS:-}" = --full ] && run mainline mainline "$t -e -a sqe128" nvme-512-8-t1

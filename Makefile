@@ -119,7 +119,7 @@ check-vm: $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
 
 # Every test the project has; the last line is "N passed, N failed".
 check: $(UNIT) $(SAN_UNIT) $(ENGINE) $(SAN_ENGINE) $(FUZZ_BIN) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
-	@tests/run.sh $(UNIT) $(SAN_UNIT) tests/host/*.sh tests/fuzz/run.sh $(VM_TESTS) tests/bad-input.sh
+	@tests/run.sh tests/lint.sh $(UNIT) $(SAN_UNIT) tests/host/*.sh tests/fuzz/run.sh $(VM_TESTS) tests/bad-input.sh
 
 # Bad input, counted: the tests record every bad input they try (tests/lib.sh, build/bad-input/);
 # tests/bad-input.sh, last in check and check-host, tables them in build/bad-input.md and fails on a

@@ -34,7 +34,7 @@ int upi_opts_mode(const struct upi_opts *o, char *err, size_t errlen)
 	int checks;
 
 	if (!o->md_per_io_size && upi_chk_off(o->pi_chk)) {
-		if (o->pi_inject || o->pi_abi != PI_ABI_AUTO || !o->pi_act) {
+		if (o->pi_inject || o->pi_abi != UPI_ABI_AUTO || !o->pi_act) {
 			snprintf(err, errlen, "pi_inject, pi_abi and pi_act=0 need PI on: set pi_chk or md_per_io_size");
 			return -1;
 		}

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum { PI_ABI_AUTO = 0, PI_ABI_SQE128 = 1, PI_ABI_ATTR = 2 };
+#include "sqe.h"
 
 /* What the rules read of the engine's options (engines/uring_pi.c) and of fio's. */
 struct upi_opts {
@@ -20,7 +20,7 @@ struct upi_opts {
 	const char *pi_chk;		/* NULL: not set */
 	unsigned int apptag;
 	unsigned int apptag_mask;
-	unsigned int pi_abi;		/* PI_ABI_* */
+	unsigned int pi_abi;		/* enum upi_abi */
 	unsigned int pi_inject;		/* 0, or the PI_TAG_* to corrupt */
 	bool odirect;			/* fio's direct=1 */
 };

@@ -59,12 +59,24 @@ static inline void put_be48(uint8_t *p, uint64_t v)
 	put_be32(p + 2, (uint32_t)v);
 }
 
+uint32_t pi_tuple_size(enum pi_guard guard)
+{
+	switch (guard) {
+	case PI_GUARD_CRC16:
+	case PI_GUARD_IP:
+		return 8;
+	case PI_GUARD_CRC64:
+		return 16;
+	}
+	return 0;
+}
+
 int pi_profile_init(struct pi_profile *p, enum pi_guard guard, int type,
 		    uint32_t interval, uint32_t md_size, bool tuple_first,
 		    char *err, size_t errlen)
 {
 	memset(p, 0, sizeof(*p));
-	if (guard != PI_GUARD_CRC16 && guard != PI_GUARD_IP && guard != PI_GUARD_CRC64) {
+	if (!pi_tuple_size(guard)) {
 		snprintf(err, errlen, "unknown guard type %d", guard);
 		return -1;
 	}
@@ -76,7 +88,7 @@ int pi_profile_init(struct pi_profile *p, enum pi_guard guard, int type,
 		snprintf(err, errlen, "protection interval %u is not a power of two >= 512", interval);
 		return -1;
 	}
-	p->tuple_size = guard == PI_GUARD_CRC64 ? 16 : 8;
+	p->tuple_size = pi_tuple_size(guard);
 	if (md_size < p->tuple_size) {
 		snprintf(err, errlen, "%u bytes of metadata per interval cannot hold a %u-byte PI tuple",
 			 md_size, p->tuple_size);
@@ -97,7 +109,9 @@ int pi_profile_init(struct pi_profile *p, enum pi_guard guard, int type,
 	p->interval = interval;
 	p->md_size = md_size;
 	p->pi_offset = tuple_first ? 0 : md_size - p->tuple_size;
-	p->ref_mask = p->tuple_size == 16 ? 0xffffffffffffULL : 0xffffffffULL;
+	p->guard_size = p->tuple_size == 16 ? 8 : 2;
+	p->ref_size = p->tuple_size - p->guard_size - PI_APP_TAG_SIZE;
+	p->ref_mask = (1ULL << (8 * p->ref_size)) - 1;
 	return 0;
 }
 
@@ -291,14 +305,14 @@ unsigned int pi_verify(const struct pi_profile *p, const void *data, size_t len,
 void pi_corrupt(const struct pi_profile *p, void *md, size_t i, enum pi_tag tag)
 {
 	uint8_t *t = (uint8_t *)md + i * p->md_size + p->pi_offset;
-	unsigned int gl = p->tuple_size == 16 ? 8 : 2;
+	uint8_t *app = t + p->guard_size, *ref = app + PI_APP_TAG_SIZE;
 
 	if (tag == PI_TAG_GUARD)
 		t[0] ^= 0x01;
 	else if (tag == PI_TAG_REF)
-		t[gl + 3] ^= 0x01;
+		ref[1] ^= 0x01;
 	else if (tag == PI_TAG_APP)
-		t[gl + 1] ^= get_be16(t + gl) == (PI_APP_ESCAPE ^ 0x01) ? 0x02 : 0x01;
+		app[1] ^= get_be16(app) == (PI_APP_ESCAPE ^ 0x01) ? 0x02 : 0x01;
 }
 
 const char *pi_tag_name(enum pi_tag tag)

@@ -8,6 +8,8 @@
  * Tuples are big-endian on the wire:
  *   8 bytes:  u16 guard (CRC16 T10-DIF or IP checksum), u16 app tag, u32 ref tag
  *   16 bytes: u64 guard (CRC-64/NVME), u16 app tag, u48 ref tag
+ * The layout is known here only: everyone else reads it off the profile
+ * (guard_size, ref_size) or asks pi_tuple_size().
  */
 #ifndef URING_PI_PI_H
 #define URING_PI_PI_H
@@ -32,16 +34,22 @@ enum pi_tag {
 #define PI_TAG_ALL (PI_TAG_GUARD | PI_TAG_REF | PI_TAG_APP)
 
 #define PI_APP_ESCAPE 0xffff
+#define PI_APP_TAG_SIZE 2	/* bytes, in every format, right after the guard */
 
 struct pi_profile {
 	uint32_t interval;	/* data bytes per protection interval: 512 or 4096 */
 	uint32_t md_size;	/* metadata bytes per interval, tuple_size..interval */
 	uint32_t tuple_size;	/* 8 or 16 */
 	uint32_t pi_offset;	/* tuple offset inside the metadata */
+	uint32_t guard_size;	/* 2 or 8: the guard, at tuple byte 0; the app tag follows */
+	uint32_t ref_size;	/* 4 or 6: the ref tag, after the app tag, to the tuple's end */
 	uint64_t ref_mask;	/* 32 or 48 bits */
 	enum pi_guard guard;
 	int type;		/* 1, 2 or 3 */
 };
+
+/* Bytes of the PI tuple of a guard type (8 or 16), 0 for an unknown one. */
+uint32_t pi_tuple_size(enum pi_guard guard);
 
 /*
  * Fill and validate a profile. tuple_first: the tuple is at the start of

@@ -202,7 +202,7 @@ int upi_sysfs_profile(const char *dir, const char *name, upi_pi_first_fn pi_firs
 			 name, dev->format);
 		return -1;
 	}
-	tuple = guard == PI_GUARD_CRC64 ? 16 : 8;
+	tuple = pi_tuple_size(guard);
 	interval = attr_num(dir, "integrity/protection_interval_bytes", NULL, 0);
 	if (interval <= 0 || interval > UINT32_MAX) {
 		snprintf(err, errlen, "%s: cannot read integrity/protection_interval_bytes", name);
@@ -289,17 +289,17 @@ int upi_profile_from_cap(const struct upi_lbmd_cap *cap, const char *name, struc
 		snprintf(err, errlen, "%s: %u-byte PI tuple does not match the guard type", name, cap->lbmd_pi_size);
 		return -1;
 	}
-	/* The tag layout the engine writes: a 2-byte app tag, the whole 4 or 6 bytes after it the ref tag. */
+	/* The tag layout the engine writes (pi.h): the app tag after the guard, the ref tag to the tuple's end. */
 	if (cap->lbmd_storage_tag_size) {
 		snprintf(err, errlen, "%s: the format has a %u-byte storage tag; the engine supports PI without "
 			 "storage tags only (reformat without them)", name, cap->lbmd_storage_tag_size);
 		return -1;
 	}
-	ref = cap->lbmd_flags & UPI_LBMD_CAP_REFTAG ? (dev->prof.tuple_size == 16 ? 6 : 4) : 0;
-	if (cap->lbmd_app_tag_size != 2 || cap->lbmd_ref_tag_size != ref) {
+	ref = cap->lbmd_flags & UPI_LBMD_CAP_REFTAG ? dev->prof.ref_size : 0;
+	if (cap->lbmd_app_tag_size != PI_APP_TAG_SIZE || cap->lbmd_ref_tag_size != ref) {
 		snprintf(err, errlen, "%s: %u-byte app tag and %u-byte ref tag in a %u-byte PI tuple; the engine "
-			 "knows 2 and %u only", name, cap->lbmd_app_tag_size, cap->lbmd_ref_tag_size,
-			 cap->lbmd_pi_size, ref);
+			 "knows %u and %u only", name, cap->lbmd_app_tag_size, cap->lbmd_ref_tag_size,
+			 cap->lbmd_pi_size, PI_APP_TAG_SIZE, ref);
 		return -1;
 	}
 	dev->source = "FS_IOC_GETLBMD_CAP";

@@ -42,7 +42,7 @@ void upi_sqe_clear_pi(void *sqe, enum upi_abi abi)
 		put64(sqe, UPI_SQE_ATTR_PTR_OFF, 0);
 		put64(sqe, UPI_SQE_ATTR_MASK_OFF, 0);
 		break;
-	case UPI_ABI_NONE:
+	case UPI_ABI_AUTO:
 		break;
 	}
 }

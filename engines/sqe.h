@@ -8,8 +8,13 @@
 
 #include "uapi.h"
 
+/*
+ * The PI ABIs, as the pi_abi option names them (values of the option) and as
+ * a ring speaks them. AUTO: for the option, the first that works; for a
+ * ring, none chosen yet (plain SQEs).
+ */
 enum upi_abi {
-	UPI_ABI_NONE = 0,	/* no PI: plain SQE */
+	UPI_ABI_AUTO = 0,
 	UPI_ABI_SQE128 = 1,	/* ABI 1, extended SQE */
 	UPI_ABI_ATTR = 2,	/* ABI 2, attribute pointer */
 };

@@ -44,6 +44,11 @@ _Static_assert(IORING_SETUP_SQE128 == UPI_SETUP_SQE128, "IORING_SETUP_SQE128");
 
 enum { INJECT_NONE = 0, INJECT_GUARD = PI_TAG_GUARD, INJECT_REFTAG = PI_TAG_REF, INJECT_APPTAG = PI_TAG_APP };
 
+/* The engine's check bits (PI_TAG_*) go to the kernel as they are (upi_pi_desc.flags). */
+_Static_assert(PI_TAG_GUARD == UPI_INTEGRITY_CHK_GUARD && PI_TAG_REF == UPI_INTEGRITY_CHK_REFTAG &&
+	       PI_TAG_APP == UPI_INTEGRITY_CHK_APPTAG && PI_TAG_ALL == UPI_INTEGRITY_CHK_ALL,
+	       "PI_TAG_* must have the values of IO_INTEGRITY_CHK_*");
+
 struct upi_options {
 	void *pad;			/* reserved for fio */
 	unsigned int md_per_io_size;
@@ -89,7 +94,7 @@ struct upi_data {
 
 	bool pi;			/* the engine generates and checks PI (pi_act=0) */
 	bool kpi;			/* the kernel generates and checks PI (pi_act=1) */
-	enum upi_abi abi;		/* chosen when the first file is proven */
+	enum upi_abi abi;		/* chosen when the first file is proven; AUTO until then */
 	struct upi_pi_desc *desc;	/* one per io_u (ABI 2 points at it) */
 	uint8_t *inject;		/* tag corrupted in the io_u's write, 0 if none */
 	uint64_t rng;
@@ -251,11 +256,11 @@ static struct fio_option options[] = {
 		.def	= "auto",
 		.help	= "How PI reaches the kernel: auto, sqe128 (extended SQE) or attr (attribute pointer)",
 		.posval	= {
-			{ .ival = "auto", .oval = PI_ABI_AUTO,
+			{ .ival = "auto", .oval = UPI_ABI_AUTO,
 			  .help = "sqe128 where the kernel honours it, else attr; refuse if neither" },
-			{ .ival = "sqe128", .oval = PI_ABI_SQE128,
+			{ .ival = "sqe128", .oval = UPI_ABI_SQE128,
 			  .help = "extended SQE (uring-pi 6.12 patches)" },
-			{ .ival = "attr", .oval = PI_ABI_ATTR,
+			{ .ival = "attr", .oval = UPI_ABI_ATTR,
 			  .help = "attribute pointer (Linux >= 6.14)" },
 		},
 		.category = FIO_OPT_C_ENGINE,
@@ -415,7 +420,7 @@ static int fio_uring_pi_init(struct thread_data *td)
 	static const unsigned int optional[] = { IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
 						 IORING_SETUP_COOP_TASKRUN, IORING_SETUP_CQSIZE, 0 };
 
-	if (ld->pi && o->pi_abi != PI_ABI_ATTR)
+	if (ld->pi && o->pi_abi != UPI_ABI_ATTR)
 		flags |= IORING_SETUP_SQE128;
 	for (unsigned int i = 0;; i++) {
 		memset(&p, 0, sizeof(p));
@@ -445,7 +450,7 @@ static void fio_uring_pi_cleanup(struct thread_data *td)
 
 	if (!ld)
 		return;
-	if (ld->pi && ld->abi != UPI_ABI_NONE) {
+	if (ld->pi && ld->abi != UPI_ABI_AUTO) {
 		uint64_t dt = upi_ticks() - ld->t0_ticks, dns = upi_ns() - ld->t0_ns;
 		double arith_ns = ld->st.arith_ios && dt ?
 			(double)ld->st.arith_ticks * ((double)dns / (double)dt) / (double)ld->st.arith_ios : 0;
@@ -535,19 +540,19 @@ static int upi_choose_abi(struct thread_data *td, struct fio_file *f, const stru
 	uint64_t off = f->file_offset / prof->interval * prof->interval;
 
 	uname(&u);
-	if (ld->abi != UPI_ABI_NONE)
+	if (ld->abi != UPI_ABI_AUTO)
 		tries[n++] = ld->abi;
 	else {
-		if (o->pi_abi != PI_ABI_ATTR)
+		if (o->pi_abi != UPI_ABI_ATTR)
 			tries[n++] = UPI_ABI_SQE128;
-		if (o->pi_abi != PI_ABI_SQE128)
+		if (o->pi_abi != UPI_ABI_SQE128)
 			tries[n++] = UPI_ABI_ATTR;
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		int r;
 
 		if (tries[i] == UPI_ABI_ATTR && !(ld->features & UPI_FEAT_RW_ATTR)) {
-			if (o->pi_abi == PI_ABI_ATTR || ld->abi == UPI_ABI_ATTR) {
+			if (o->pi_abi == UPI_ABI_ATTR || ld->abi == UPI_ABI_ATTR) {
 				log_err("uring_pi: kernel %s has no io_uring PI attributes (IORING_FEAT_RW_ATTR); "
 					"pi_abi=attr needs Linux >= 6.14 or the uring-pi 6.12 patches\n", u.release);
 				return 1;
@@ -559,12 +564,12 @@ static int upi_choose_abi(struct thread_data *td, struct fio_file *f, const stru
 			ld->abi = tries[i];
 			return 0;
 		}
-		if (r < 0 && (o->pi_abi != PI_ABI_AUTO || i + 1 == n)) {
+		if (r < 0 && (o->pi_abi != UPI_ABI_AUTO || i + 1 == n)) {
 			log_err("uring_pi: %s: a PI read with pi_abi=%s failed on kernel %s: %s\n",
 				f->file_name, abi_name(tries[i]), u.release, strerror(-r));
 			return 1;
 		}
-		if (r == 0 && o->pi_abi != PI_ABI_AUTO) {
+		if (r == 0 && o->pi_abi != UPI_ABI_AUTO) {
 			log_err("uring_pi: kernel %s ignores the PI descriptor of pi_abi=%s; %s\n", u.release,
 				abi_name(tries[i]), tries[i] == UPI_ABI_SQE128 ?
 				"the extended SQE needs the uring-pi 6.12 patches (try pi_abi=attr on Linux >= 6.14)" :

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 	if (mode < 0)
 		FUZZ_CHECK(*err && !strpbrk(err, "\n\r"), "a refusal is one line: '%s'", err);
 	if (off && !o.md_per_io_size) {
-		ok = !o.pi_inject && o.pi_abi == PI_ABI_AUTO && o.pi_act;
+		ok = !o.pi_inject && o.pi_abi == UPI_ABI_AUTO && o.pi_act;
 		FUZZ_CHECK(ok ? mode == UPI_MODE_OFF : mode < 0, "PI off: mode %d", mode);
 		return 0;
 	}

@@ -43,7 +43,7 @@ int main(void)
 	mode("pi_act=1 GUARD,REFTAG", o, UPI_MODE_KERNEL);
 	o = dflt(), o.pi_chk = "guard:reftag|apptag", o.pi_act = 0, o.apptag = 0xffff, o.apptag_mask = 0;
 	mode("pi_act=0 with any app tag and mask", o, UPI_MODE_ENGINE);
-	o = dflt(), o.md_per_io_size = 64, o.pi_act = 0, o.pi_inject = PI_TAG_GUARD, o.pi_abi = PI_ABI_ATTR;
+	o = dflt(), o.md_per_io_size = 64, o.pi_act = 0, o.pi_inject = PI_TAG_GUARD, o.pi_abi = UPI_ABI_ATTR;
 	mode("md_per_io_size alone turns PI on", o, UPI_MODE_ENGINE);
 	CHECK(upi_chk_off(NULL) && upi_chk_off("None") && !upi_chk_off("offf") && !upi_chk_off("GUARD"), "upi_chk_off");
 
@@ -52,7 +52,7 @@ int main(void)
 		if (i == 0)
 			o.pi_inject = PI_TAG_APP;
 		else if (i == 1)
-			o.pi_abi = PI_ABI_SQE128;
+			o.pi_abi = UPI_ABI_SQE128;
 		else
 			o.pi_act = 0;
 		refused("PI off with a PI option", o,

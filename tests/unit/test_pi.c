@@ -351,6 +351,15 @@ static void test_profiles(void)
 	      "16-byte tuple last in 64 bytes at 48");
 	CHECK(pi_profile_init(&p, PI_GUARD_CRC16, 1, 4096, 64, true, err, sizeof(err)) == 0 && p.pi_offset == 0,
 	      "tuple first at 0");
+	/* The tuple layout, as pi.h states it (the injector and profile.c read it from here). */
+	CHECK(pi_tuple_size(PI_GUARD_CRC16) == 8 && pi_tuple_size(PI_GUARD_IP) == 8 &&
+	      pi_tuple_size(PI_GUARD_CRC64) == 16 && pi_tuple_size((enum pi_guard)9) == 0, "tuple sizes");
+	CHECK(pi_profile_init(&p, PI_GUARD_IP, 1, 512, 8, false, err, sizeof(err)) == 0 && p.guard_size == 2 &&
+	      p.ref_size == 4 && p.ref_mask == 0xffffffffULL, "8-byte tuple: 2-byte guard, 4-byte ref tag");
+	CHECK(pi_profile_init(&p, PI_GUARD_CRC64, 3, 4096, 64, true, err, sizeof(err)) == 0 && p.guard_size == 8 &&
+	      p.ref_size == 6 && p.ref_mask == 0xffffffffffffULL, "16-byte tuple: 8-byte guard, 6-byte ref tag");
+	CHECK(pi_profile_init(&p, (enum pi_guard)9, 1, 512, 8, false, err, sizeof(err)) == -1 &&
+	      !strcmp(err, "unknown guard type 9"), "unknown guard refused: %s", err);
 	CHECK(pi_parse_checks("GUARD,REFTAG,APPTAG") == PI_TAG_ALL, "parse all checks");
 	CHECK(pi_parse_checks("reftag") == PI_TAG_REF, "parse lower case");
 	CHECK(pi_parse_checks("") == 0, "parse empty");

@@ -11,12 +11,17 @@
 #              all: off with the kernel's own PI turned off; guests only), engine-attr-noverify
 #              (engine-attr without the engine's check of reads) and the peer's: fio (fio's
 #              ioengine=io_uring, no PI), fio-pi (its PI options)
-#   RUNTIME=5 RAMP=1 SIZE=64m   per fio job;  REPEAT=3 rounds, kernels alternating A B C A B C
+#   RUNTIME=5 RAMP=1 SIZE=64m   per fio job;  REPEAT=3 rounds, in the order A B C, C B A, A B C, ...
 #   BASELINE   the first kernel's label (stock by default)
-#   THRESHOLD  auto = max(10%, 3 x measured spread), or a percentage
+#   TIMING     real (the default), or icount for guests: their clock counts their instructions
+#              (ci/vm.sh's URING_PI_TIMING); experimental: on QEMU 7.2 a completion waits for a periodic
+#              event of about 1 ms, so its IOPS show that period (docs/perf.md)
+#   THRESHOLD  auto (10 %) or a percentage: the smallest change called a regression; a row is worse
+#              only when the whole 95 % interval of its change is beyond it (ci/compare_stats.py)
 #   GATE       iops: metrics that decide the exit status (any of iops,bw,p50,p99,cpu)
-#   SLOW       a kernel label whose runs get thinktime=SLOW_THINKTIME us (default 1000) after
-#              every I/O: a deliberately slowed run, to show the threshold trips
+#   SLOW       a kernel label whose job sections get fio thinkcycles (a busy loop after every I/O)
+#   SLOW_PCT   worth this share of the baseline's time per I/O in the same section, device and
+#              round (default 10): a planted user-space regression of known size
 #   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/
 #   HOSTS      [LABEL=]host:port,...: instead of guests, drive remote "fio --server" hosts
 #              with fio --client; DEV = the device(s) on those hosts, comma-separated, the same
@@ -46,8 +51,9 @@ REPEAT=${REPEAT:-3}
 THRESHOLD=${THRESHOLD:-auto}
 GATE=${GATE:-iops}
 SLOW=${SLOW:-}
-SLOW_THINKTIME=${SLOW_THINKTIME:-1000}
+SLOW_PCT=${SLOW_PCT:-10}
 HOSTS=${HOSTS:-}
+TIMING=${TIMING:-real}
 OUT=${OUT:-$BUILD/compare}
 case $OUT in /*) ;; *) OUT=$TOP/$OUT ;; esac
 
@@ -64,6 +70,10 @@ done
 for g in ${GATE//,/ }; do
 	case $g in iops | bw | p50 | p99 | cpu) ;; *) echo "uring-pi: compare: GATE=$GATE: $g is not one of iops,bw,p50,p99,cpu" >&2; exit 2 ;; esac
 done
+case $TIMING in icount | real) ;; *) echo "uring-pi: compare: TIMING=$TIMING: want icount or real" >&2; exit 2 ;; esac
+[ -z "$HOSTS" ] || [ "$TIMING" = real ] ||
+	{ echo "uring-pi: compare: TIMING=icount is for guests; real hosts keep real time (TIMING=real)" >&2; exit 2; }
+[[ $SLOW_PCT =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "uring-pi: compare: SLOW_PCT=$SLOW_PCT: want a percentage" >&2; exit 2; }
 [ "$THRESHOLD" = auto ] || [[ $THRESHOLD =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
 	{ echo "uring-pi: compare: THRESHOLD=$THRESHOLD: want auto or a percentage" >&2; exit 2; }
 
@@ -99,6 +109,8 @@ fi
 BASELINE=${BASELINE:-${labels[0]}}
 [ -z "$SLOW" ] || printf '%s\n' "${labels[@]}" | grep -qx -- "$SLOW" ||
 	{ echo "uring-pi: compare: SLOW=$SLOW is none of: ${labels[*]}" >&2; exit 2; }
+[ -z "$SLOW" ] || [ "$SLOW" != "$BASELINE" ] ||
+	{ echo "uring-pi: compare: SLOW=$SLOW is the baseline; slow another kernel" >&2; exit 2; }
 
 rm -rf "$OUT/raw"
 mkdir -p "$OUT/raw" "$OUT/logs"
@@ -106,6 +118,7 @@ mkdir -p "$OUT/raw" "$OUT/logs"
 nmodes=$(echo "$try_modes" | wc -w)
 ndevs=$(echo "${DEVICE//,/ }" | wc -w)
 limit=$((300 + ndevs * (60 + nmodes * (2 * (RUNTIME + RAMP) + 10) * $(echo "$JOBS" | wc -w))))
+[ "$TIMING" = real ] || limit=$((limit * 4)) # a guest second of one vCPU counting instructions takes longer
 
 # fio --client on HOST:PORT with job file $2 -> $3 (fio JSON); the reason on stderr when it fails.
 client() {
@@ -133,10 +146,22 @@ run_mode() {
 # it supports (MODES=auto or all), then every job in every mode, reads first, through the
 # fio --server on HOST:PORT. Results: raw/LABEL/rROUND/NAME/JOB.MODE.json (+ .fio, .client).
 drive() {
-	local l=$1 hp=$2 r=$3 DEV=$5 dir=$OUT/raw/$1/r$3/$4 log=$OUT/logs/$1.r$3 think=0 rc=0 j m why modes=() jobs_in_order
+	local l=$1 hp=$2 r=$3 DEV=$5 dir=$OUT/raw/$1/r$3/$4 log=$OUT/logs/$1.r$3 rc=0 j m why modes=() jobs_in_order
+	local slow_ns='' base_dir n
 	mkdir -p "$dir"
-	[ "$l" != "$SLOW" ] || think=$SLOW_THINKTIME
-	export DEV RUNTIME RAMP SIZE THINKTIME=$think
+	export DEV RUNTIME RAMP SIZE THINKTIME=0
+	if [ "$l" = "$SLOW" ]; then
+		# the cost of a thinkcycle here: the cal job with none and with n of them
+		n=10000
+		for c in 0 $n; do
+			THINKCYCLES=$c python3 ci/compare_util.py job cal off >"$dir/cal.$c.fio" &&
+				why=$(client "$hp" "$dir/cal.$c.fio" "$dir/cal.$c.json.tmp" 2>&1) ||
+				{ echo "uring-pi: compare: SLOW: timing thinkcycles on $l failed: $why" >&2; return 1; }
+		done
+		slow_ns=$(python3 ci/compare_util.py cycles "$dir/cal.0.json.tmp" "$dir/cal.$n.json.tmp" $n) || return 1
+		rm -f "$dir"/cal.*.json.tmp
+		echo "$slow_ns" >"$dir/ns-per-thinkcycle"
+	fi
 	python3 ci/compare_util.py job jobs/perf/fill.fio off >"$dir/fill.fio" &&
 		why=$(client "$hp" "$dir/fill.fio" "$dir/fill.json.tmp" 2>&1) ||
 		{ echo "uring-pi: compare: filling $4 ($DEV) on $l failed: $why" >&2; return 1; }
@@ -158,7 +183,20 @@ drive() {
 	jobs_in_order=$(printf '%s\n' $JOBS | grep -v write; printf '%s\n' $JOBS | grep write)
 	for j in $jobs_in_order; do
 		for m in "${modes[@]}"; do
-			python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+			if [ -n "$slow_ns" ]; then
+				# the baseline's result of this round, or of the last round before it that has one
+				base_dir=
+				for b in $(seq "$r" -1 1); do
+					[ -f "$OUT/raw/$BASELINE/r$b/$4/$j.$m.json" ] && { base_dir=$OUT/raw/$BASELINE/r$b/$4; break; }
+				done
+				[ -n "$base_dir" ] || {
+					echo "uring-pi: compare: SLOW: no result of $BASELINE for $j ($m) to slow $l by; put the baseline before $l in KERNELS" >&2
+					rc=1; continue; }
+				SLOW_FROM=$base_dir/$j.$m.json SLOW_NS_PER_CYCLE=$slow_ns SLOW_PCT=$SLOW_PCT \
+					python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+			else
+				python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+			fi
 			why=$(run_mode "$m" "$hp" "$dir/$j.$m.fio" "$dir/$j.$m.json" 2>&1) || {
 				rm -f "$dir/$j.$m.json"
 				echo "uring-pi: compare: $j ($m) on $l ($4) failed: $why" >&2
@@ -173,7 +211,7 @@ drive() {
 run_guest() {
 	local l=$1 k=$2 r=$3 log=$OUT/logs/$1.r$3 fport cport vm rc=0 vrc greeting d t0=$SECONDS
 	fport=$(python3 ci/compare_util.py port) cport=$(python3 ci/compare_util.py port)
-	ci/vm.sh -k "$k" -d "$DEVICE" -t "$limit" -p "$fport:8765" -p "$cport:8766" -- ci/compare-guest.sh \
+	URING_PI_TIMING=$TIMING ci/vm.sh -k "$k" -d "$DEVICE" -t "$limit" -p "$fport:8765" -p "$cport:8766" -- ci/compare-guest.sh \
 		>"$log.out" 2>"$log.err" &
 	vm=$!
 	until greeting=$(python3 ci/compare_util.py ctl "$cport" hello); do
@@ -206,8 +244,12 @@ run_host() {
 
 t0=$SECONDS
 failed=0
+# Rounds alternate the order, A B C then C B A (ABBA): a kernel's place in a round (after which
+# other guest, on a warmer or busier host) is the same for every kernel over two rounds.
 for r in $(seq 1 "$REPEAT"); do
-	for i in "${!labels[@]}"; do
+	order=$(seq 0 $((${#labels[@]} - 1)))
+	[ $((r % 2)) = 1 ] || order=$(echo "$order" | tac)
+	for i in $order; do
 		if [ -n "$HOSTS" ]; then
 			run_host "${labels[$i]}" "${kernels[$i]}" "$r" || failed=1
 		else
@@ -217,7 +259,7 @@ for r in $(seq 1 "$REPEAT"); do
 done
 say "compare: ${#labels[@]} kernels x $REPEAT rounds in $((SECONDS - t0)) s"
 
-python3 ci/compare_report.py "$OUT" "${labels[*]}" "$BASELINE" "$THRESHOLD" "$GATE"
+python3 ci/compare_report.py "$OUT" "${labels[*]}" "$BASELINE" "$THRESHOLD" "$GATE" "$TIMING"
 rc=$?
 if [ $rc -le 1 ] && command -v gnuplot >/dev/null; then
 	n=${#labels[@]}

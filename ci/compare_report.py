@@ -3,16 +3,20 @@
 OUT/report.md and OUT/report.dat (for gnuplot), prints every regression, and exits
 1 when a gated metric of a row is worse than its baseline by more than the threshold.
 
-usage: compare_report.py OUT "LABEL..." BASELINE THRESHOLD GATE
-  THRESHOLD: a number (percent), or "auto": max(10, 3 x the larger relative spread
-             +-(max-min)/2/median of the row and its baseline row).
+usage: compare_report.py OUT "LABEL..." BASELINE THRESHOLD GATE [TIMING]
+  THRESHOLD: a number (percent), or "auto": AUTO_THRESHOLD.
   GATE: comma-separated metrics that decide the exit status: iops,bw,p50,p99,cpu.
+  TIMING: icount or real (the default), how the guests kept time (ci/compare.sh).
+A row's change is the ratio of the geometric means over the rounds with its 95 % interval
+(compare_stats.py); a gated metric is worse only when the whole interval is beyond the threshold.
 Standard library only."""
 import glob
 import json
 import os
 import statistics
 import sys
+
+from compare_stats import LEVEL, ratio_interval, verdict
 
 # metric -> (title, unit, higher is better)
 METRICS = {
@@ -22,6 +26,10 @@ METRICS = {
     "p99": ("clat p99", "us", False),
     "cpu": ("CPU/IO", "us", False),
 }
+# THRESHOLD=auto: the smallest change called a regression (the interval, not the threshold, takes
+# care of the noise between rounds).
+AUTO_THRESHOLD = 10.0
+TIMINGS = ("real", "icount")
 MODE_ORDER = ["none", "off", "kernel", "engine-sqe128", "engine-attr", "engine-attr-noverify", "fio", "fio-pi"]
 # mode pairs compared within each kernel and round (same boot): A, B, what A/B shows, goals on A/B
 PAIRS = [
@@ -146,8 +154,28 @@ def pair_lines(data, labels):
     return lines
 
 
+def change(base_runs, runs, m):
+    """-> (delta, low, high) in percent for metric m, signed so that negative is worse."""
+    higher = METRICS[m][2]
+    r, lo, hi = ratio_interval([x[m] for x in base_runs], [x[m] for x in runs])
+    if higher:
+        return (r - 1.0) * 100.0, (lo - 1.0) * 100.0, (hi - 1.0) * 100.0
+    return (1.0 - r) * 100.0, (1.0 - hi) * 100.0, (1.0 - lo) * 100.0
+
+
+def fmt_change(c):
+    d, lo, hi = c
+    if d != d:
+        return "-"
+    return f"{d:+.1f}%" if lo == hi else f"{d:+.1f}% ({lo:+.1f} to {hi:+.1f})"
+
+
 def main():
     out, labels, baseline, threshold, gate = sys.argv[1], sys.argv[2].split(), sys.argv[3], sys.argv[4], sys.argv[5]
+    timing = sys.argv[6] if len(sys.argv) > 6 else "real"
+    if timing not in TIMINGS:
+        sys.exit(f"uring-pi: compare: TIMING={timing}: not one of {', '.join(TIMINGS)}")
+    thr = AUTO_THRESHOLD if threshold == "auto" else float(threshold)
     gate = [g for g in gate.split(",") if g]
     for g in gate:
         if g not in METRICS:
@@ -166,10 +194,18 @@ def main():
         "",
         f"Kernels (in run order): {', '.join(labels)}. Baseline: `{baseline}`; a row the baseline lacks "
         "is compared with the first kernel in that order that has it. "
-        f"Threshold: {'max(10%, 3 x spread)' if threshold == 'auto' else threshold + '%'}; gated metrics: {', '.join(gate)}.",
+        f"Timing: {timing}. Threshold: {thr:g}%{' (auto)' if threshold == 'auto' else ''}; "
+        f"gated metrics: {', '.join(gate)}.",
         "",
-        "Each cell: median over the rounds; spread = +-(max-min)/2/median. Delta = this kernel's median vs the "
-        "baseline's, signed so that negative is worse. Under TCG emulation only ratios within one run mean anything.",
+        "Each cell: median over the rounds; spread = +-(max-min)/2/median. Delta = the ratio of this kernel's "
+        f"geometric mean to the baseline's, signed so that negative is worse, with its {LEVEL:.0%} interval "
+        "(Welch's t on the logarithms; none with fewer than 2 rounds a side). Verdict of the gated metrics: "
+        "**WORSE** / BETTER when the whole interval is beyond the threshold, worse / better when it excludes "
+        "no change but not the threshold, = when it includes no change. "
+        + ("Under icount the guest's clock counts its instructions; on QEMU 7.2 an I/O's completion then "
+           "waits for a periodic event of about 1 ms, so IOPS and latencies show that period, not the I/O path "
+           "(docs/perf.md): experimental."
+           if timing == "icount" else "Under TCG emulation only ratios within one run mean anything."),
         "",
     ]
     regressions = []
@@ -180,8 +216,8 @@ def main():
         base = baseline if baseline in per else next((l for l in labels if l in per), None)
         lines += [f"## {job} — PI {mode}", ""]
         lines.append("| kernel | n | IOPS (min-max) | spread | MiB/s | clat p50 us | clat p99 us | CPU us/IO | "
-                     "delta IOPS | delta p99 | delta CPU/IO | threshold | verdict |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                     "delta IOPS | delta p99 | delta CPU/IO | verdict |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         row_dat = []
         for label in labels:
             if label not in per:
@@ -193,29 +229,20 @@ def main():
                      fmt(s["bw"][0]), fmt(s["p50"][0]), fmt(s["p99"][0]), fmt(s["cpu"][0])]
             ratio = 1.0
             if label == base:
-                cells += ["", "", "", "", "baseline"]
+                cells += ["", "", "", "baseline"]
             else:
-                b = {m: summary(per[base], m) for m in METRICS}
-                deltas = {}
-                for m, (_, _, higher) in METRICS.items():
-                    if b[m][0] and b[m][0] == b[m][0] and s[m][0] == s[m][0]:
-                        d = (s[m][0] / b[m][0] - 1.0) * 100.0
-                        deltas[m] = d if higher else -d
-                    else:
-                        deltas[m] = float("nan")
-                ratio = s["iops"][0] / b["iops"][0] if b["iops"][0] else float("nan")
-                verdict = "ok"
-                thr_shown = ""
+                ch = {m: change(per[base], runs, m) for m in METRICS}
+                ratio = ch["iops"][0] / 100.0 + 1.0
+                verdicts = {m: verdict(ch[m][1], ch[m][2], thr) for m in gate}
                 for m in gate:
-                    thr = max(10.0, 3.0 * max(s[m][3], b[m][3])) if threshold == "auto" else float(threshold)
-                    if m == "iops" or not thr_shown:
-                        thr_shown = f"{thr:.1f}%"
-                    if deltas[m] == deltas[m] and deltas[m] < -thr:
-                        verdict = "**WORSE**"
-                        regressions.append(f"{label} {job} PI {mode}: {METRICS[m][0]} {s[m][0]:.4g} vs {base} "
-                                           f"{b[m][0]:.4g} ({deltas[m]:+.1f}%, threshold {thr:.1f}%)")
-                cells += [f"{deltas['iops']:+.1f}%", f"{deltas['p99']:+.1f}%", f"{deltas['cpu']:+.1f}%", thr_shown,
-                          verdict]
+                    if verdicts[m] == "WORSE":
+                        d, lo, hi = ch[m]
+                        regressions.append(f"{label} {job} PI {mode}: {METRICS[m][0]} {s[m][0]:.5g} vs {base} "
+                                           f"{summary(per[base], m)[0]:.5g} ({d:+.1f}%, interval {lo:+.1f} to "
+                                           f"{hi:+.1f}, threshold {thr:g}%)")
+                shown = [f"{v} ({m})" if len(gate) > 1 else v for m, v in verdicts.items()]
+                cells += [fmt_change(ch["iops"]), fmt_change(ch["p99"]), fmt_change(ch["cpu"]),
+                          ", ".join(f"**{v}**" if v.startswith("WORSE") else v for v in shown)]
             row_dat.append((label, ratio))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Helpers of ci/compare.sh (standard library only):
 
-  compare_util.py job JOBFILE|probe MODE   the job to send with fio --client, ${VARS} filled in from the
-                                            environment, then the file's "# default NAME=VALUE" lines
-                                            (fio --client expands ${VARS} on the client's side)
+  compare_util.py job JOBFILE|probe|cal MODE   the job to send with fio --client, ${VARS} filled in
+                                            from the environment, then the file's "# default NAME=VALUE"
+                                            lines (fio --client expands ${VARS} on the client's side).
+                                            With SLOW_FROM=JSON SLOW_PCT=P SLOW_NS_PER_CYCLE=X: each job
+                                            section gets thinkcycles worth P % of the time per I/O that
+                                            section had in JSON (the baseline's result)
+  compare_util.py cycles JSON0 JSON1 N      ns per thinkcycle: the cal job run with 0 and N thinkcycles
   compare_util.py result CLIENTOUT JSON     fio --client's output -> plain fio JSON; exit 1 (with the
                                             reason) unless every job ran without error
   compare_util.py ctl PORT MSG              one exchange with ci/compare-guest.sh's control port:
@@ -47,11 +51,48 @@ pi_act=${{PI_ACT}}
 pi_abi=${{PI_ABI}}
 """
 
+# The cost of one of fio's thinkcycles (a busy loop) on the machine that runs the jobs.
+CAL_IOS = 2000
+CAL = f"""[cal]
+ioengine=null
+rw=read
+bs=4k
+size=1g
+number_ios={CAL_IOS}
+thinkcycles=${{THINKCYCLES}}
+"""
+
+
+def slow_sections(text):
+    """thinkcycles after every job section's header (not [global]): SLOW_PCT % of the section's
+    time per I/O (1/IOPS) in SLOW_FROM, at SLOW_NS_PER_CYCLE ns a cycle."""
+    base = {j["jobname"]: sum(j[d]["iops"] for d in ("read", "write")) for j in json.load(open(os.environ["SLOW_FROM"]))["jobs"]}
+    pct, ns = float(os.environ["SLOW_PCT"]), float(os.environ["SLOW_NS_PER_CYCLE"])
+
+    def add(m):
+        name = m.group(1)
+        if name == "global":
+            return m.group(0)
+        if not base.get(name):
+            sys.exit(f"uring-pi: compare: SLOW: the baseline has no result of section {name}")
+        return f"{m.group(0)}thinkcycles={round(pct / 100.0 * 1e9 / base[name] / ns)}\n"
+
+    return re.sub(r"^\[([^]\n]+)\]\n", add, text, flags=re.M)
+
+
+def cycles(json0, json1, n):
+    """ns per cycle from the cal job's runtime with 0 and n thinkcycles."""
+    t = [json.load(open(f))["jobs"][0]["job_runtime"] * 1e6 for f in (json0, json1)]
+    per = (t[1] - t[0]) / CAL_IOS / float(n)
+    if per <= 0:
+        sys.exit(f"uring-pi: compare: thinkcycles cost nothing here ({t[0]:.0f} ns, {t[1]:.0f} ns): cannot slow a run")
+    print(f"{per:.6g}")
+
 
 def job(path, mode):
     if mode not in MODES:
         sys.exit(f"uring-pi: compare: unknown PI mode {mode} (known: {' '.join(MODES)})")
-    text = PROBE if path == "probe" else open(path).read()
+    text = {"probe": PROBE, "cal": CAL}.get(path) or open(path).read()
     env = dict(re.findall(r"^# default ([A-Z_][A-Z0-9_]*)=(.*)$", text, re.M))
     env.update(os.environ)
     env.update(MODES[mode])
@@ -71,6 +112,8 @@ def job(path, mode):
         drop = ("pi_abi=",) if mode == "fio-pi" else ("pi_abi=", "pi_chk=", "pi_act=")
         peer = "ioengine=io_uring" + (f"\nmd_per_io_size={PEER_MD_PER_IO}" if mode == "fio-pi" else "")
         text = "\n".join(l for l in text.replace(ENGINE, peer).split("\n") if not l.startswith(drop))
+    if os.environ.get("SLOW_FROM"):
+        text = slow_sections(text)
     sys.stdout.write(text)
 
 
@@ -138,6 +181,8 @@ if __name__ == "__main__":
         result(*args)
     elif cmd == "ctl":
         sys.exit(ctl(*args))
+    elif cmd == "cycles":
+        cycles(*args)
     elif cmd == "port":
         port()
     else:

@@ -21,7 +21,11 @@
 # URING_PI_KERNEL is the kernel name; /tmp, /run, /var/tmp, /root and /dev/shm are writable tmpfs.
 # Environment: URING_PI_KERNEL_ARGS (extra kernel parameters; MODULE.PARAM=VALUE works for the distro
 # kernel's modules too), URING_PI_DISK_MIB (data size of every device, 256), URING_PI_BOOT_LIMIT (s, 180),
-# URING_PI_QEMU_CPU (max), URING_PI_QEMU_ACCEL (tcg).
+# URING_PI_QEMU_CPU (max), URING_PI_QEMU_ACCEL (tcg), URING_PI_QEMU_SMP (vCPUs, 2),
+# URING_PI_TIMING (real, or icount[:SHIFT]: the guest's clock counts its instructions, 2^SHIFT ns
+# each (default 4): one vCPU, single-threaded TCG, -icount sleep=off, and the guest kernel's idle=poll
+# (an idle vCPU would jump the clock to its next timer). Experimental: on QEMU 7.2 a completion then
+# waits for a periodic event of about 1 ms (docs/perf.md); make compare's TIMING=).
 # Exit status: COMMAND's; 124 on timeout; 125 when the guest kernel panicked, oopsed or hit a BUG
 # (or stopped before COMMAND finished); 2 on a usage error; 1 when the run cannot be set up
 # (unknown device, kernel not built, ...).
@@ -193,8 +197,18 @@ fi
 mem=1G
 [ -z "$scsi_guard" ] || mem=$((1024 + 2 * DATA_MIB))M # scsi_debug keeps its disk in guest RAM
 
-qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc -accel "${URING_PI_QEMU_ACCEL:-tcg}" -cpu "${URING_PI_QEMU_CPU:-max}"
-	-smp 2 -m "$mem" -display none -monitor none -no-reboot
+accel=${URING_PI_QEMU_ACCEL:-tcg} timing=() smp=${URING_PI_QEMU_SMP:-2}
+case ${URING_PI_TIMING:-real} in
+real) ;;
+icount | icount:[0-9] | icount:10)
+	icount_shift=${URING_PI_TIMING#icount:}
+	[ "$icount_shift" != icount ] || icount_shift=4
+	timing=(-icount "shift=$icount_shift,sleep=off")
+	accel+=,thread=single smp=1 append+=" idle=poll" ;;
+*) bad_usage "URING_PI_TIMING=$URING_PI_TIMING: want real, icount or icount:SHIFT (SHIFT 0-10)" ;;
+esac
+qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc -accel "$accel" -cpu "${URING_PI_QEMU_CPU:-max}"
+	"${timing[@]}" -smp "$smp" -m "$mem" -display none -monitor none -no-reboot
 	-chardev "file,id=con0,path=$log" -serial chardev:con0
 	-kernel "$bz" -append "$append"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"

@@ -66,7 +66,7 @@ def t_quantile(p, df):
 def ratio_interval(base, vals, level=LEVEL):
     """Ratio of the geometric mean of vals to that of base, and its two-sided confidence interval
     (Welch's t on the logs). -> (ratio, low, high); low = high = ratio when either side has fewer
-    than two rounds or both have no spread (no interval can be given: see interval_known)."""
+    than two rounds or both have no spread (no interval can be given)."""
     lb = [math.log(v) for v in base if v > 0 and v == v]
     lv = [math.log(v) for v in vals if v > 0 and v == v]
     if not lb or not lv:

@@ -52,7 +52,7 @@ compare() {
 
 if [ -f "$BUILD/kernels/$k/bzImage" ] || [ -f "$k" ]; then
 	# Guests under TCG differ from boot to boot by 5-35 % (docs/perf.md): with 3 rounds the 95 % interval
-	# of a change is about +-35 %, so the guest cases are judged at 50 % and the slowed run costs 5x.
+	# of a change is +-20 to +-100 %, so the guest cases are judged at 50 % and the slowed run costs 5x.
 	compare slowed 1 slow KERNELS="base=$k slow=$k" SLOW=slow SLOW_PCT=400 THRESHOLD=50
 	compare same 0 "" KERNELS="base=$k again=$k" MODES="off fio" DEVICE=nvme-512-8-t1,nvme-4k-16-t1 THRESHOLD=50
 	# the peer mode ran (fio's own io_uring engine) and the report sets the modes against each other

@@ -4,8 +4,9 @@
 # port 8766. Port 8766 answers each connection, once the fio server listens, with
 # "ready KERNEL NAME=/dev/DEV ..." (the guest's devices, in ci/vm.sh -d order), then
 # takes one line: "stop", "integrity 0|1 /dev/DEV" (the kernel's own PI on DEV, both
-# directions: integrity/write_generate and read_verify; for PI mode none) or anything
-# else (no-op), and answers "ok" or "error: WHY".
+# directions: integrity/write_generate and read_verify; for PI mode none), "slow NS" (a
+# busy wait of NS ns per bio, on a kernel with tests/kernel/slow-submit.patch: ci/kernel.sh
+# patched-slow) or anything else (no-op), and answers "ok" or "error: WHY".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 build/fio/fio --server=ip:0.0.0.0,8765 &
@@ -35,7 +36,16 @@ while True:
             c.sendall(f"ready {kernel} {' '.join(n + '=' + d for n, d in devs)}\n".encode())
             msg = c.makefile().readline().strip()
             reply = "ok"
-            if msg.startswith("integrity "):
+            if msg.startswith("slow "):
+                knob = "/sys/module/kernel/parameters/upi_slow_submit_ns"
+                try:
+                    with open(knob, "w") as fh:
+                        fh.write(str(int(msg.split()[1])))
+                except FileNotFoundError:
+                    reply = f"error: kernel {kernel} has no {knob} (build ci/kernel.sh patched-slow)"
+                except (OSError, ValueError, IndexError) as e:
+                    reply = f"error: {e}"
+            elif msg.startswith("integrity "):
                 try:
                     _, on, dev = msg.split()
                     if dev not in (d for _, d in devs):

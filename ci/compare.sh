@@ -3,8 +3,9 @@
 # Every knob is an environment variable (make compare passes them through):
 #   KERNELS    "stock patched mainline": names of ci/kernel.sh or bzImage paths, each
 #              optionally LABEL=KERNEL (e.g. "a=stock b=build/kernels/stock/bzImage")
-#   DEVICE     nvme-512-8-t1: the device set every kernel gets, devices of ci/vm.sh separated by
-#              commas (e.g. nvme-512-8-t1,nvme-4k-16-t1): one guest has them all, each is measured
+#   DEVICE     the device set every kernel gets, devices of ci/vm.sh separated by commas (e.g.
+#              nvme-512-8-t1,nvme-4k-16-t1): one guest has them all, each is measured; default
+#              scsi-dif-crc under TIMING=icount (its I/O completes inside the guest), else nvme-512-8-t1
 #   JOBS       "randread-4k randwrite-4k seqread-128k" (jobs/perf/NAME.fio)
 #   MODES      auto (every PI mode the kernel supports: off kernel engine-sqe128 engine-attr), all (the
 #              same for every mode), or a list of modes, each of which must run: auto's, none (no PI at
@@ -13,15 +14,20 @@
 #              ioengine=io_uring, no PI), fio-pi (its PI options)
 #   RUNTIME=5 RAMP=1 SIZE=64m   per fio job;  REPEAT=3 rounds, in the order A B C, C B A, A B C, ...
 #   BASELINE   the first kernel's label (stock by default)
-#   TIMING     real (the default), or icount for guests: their clock counts their instructions
-#              (ci/vm.sh's URING_PI_TIMING); experimental: on QEMU 7.2 a completion waits for a periodic
-#              event of about 1 ms, so its IOPS show that period (docs/perf.md)
-#   THRESHOLD  auto (10 %) or a percentage: the smallest change called a regression; a row is worse
-#              only when the whole 95 % interval of its change is beyond it (ci/compare_stats.py)
+#   TIMING     icount (the default for guests): their clock counts their instructions (ci/vm.sh's
+#              URING_PI_TIMING), so a figure is the guest's work, whatever the host's load; QEMU
+#              7.2's NVMe model paces its completions then (docs/perf.md). real: the host's clock
+#              (the only one with HOSTS)
+#   THRESHOLD  auto (2 % under icount, 10 % under real) or a percentage: the smallest change called
+#              a regression; a row is worse only when the whole 95 % interval of its change is beyond
+#              it (ci/compare_stats.py)
 #   GATE       iops: metrics that decide the exit status (any of iops,bw,p50,p99,cpu)
-#   SLOW       a kernel label whose job sections get fio thinkcycles (a busy loop after every I/O)
-#   SLOW_PCT   worth this share of the baseline's time per I/O in the same section, device and
-#              round (default 10): a planted user-space regression of known size
+#   SLOW       a kernel label given a planted regression of known size, SLOW_PCT (default 10) % of
+#              the baseline's time per I/O (the baseline's result of the same round, or the last
+#              before it, same device and mode), where SLOW_IN says:
+#   SLOW_IN    user (the default): fio thinkcycles (a busy loop after every I/O), sized per job
+#              section; kernel: a busy wait per bio in blk-mq, sized by the job's first section,
+#              on a kernel built with tests/kernel/slow-submit.patch (ci/kernel.sh patched-slow)
 #   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/
 #   HOSTS      [LABEL=]host:port,...: instead of guests, drive remote "fio --server" hosts
 #              with fio --client; DEV = the device(s) on those hosts, comma-separated, the same
@@ -35,7 +41,6 @@ set -uo pipefail
 cd "$TOP" || exit 1
 
 KERNELS=${KERNELS:-stock patched mainline}
-DEVICE=${DEVICE:-nvme-512-8-t1}
 JOBS=${JOBS:-randread-4k randwrite-4k seqread-128k}
 MODES=${MODES:-auto}
 known_modes="none off kernel engine-sqe128 engine-attr engine-attr-noverify fio fio-pi"
@@ -52,8 +57,10 @@ THRESHOLD=${THRESHOLD:-auto}
 GATE=${GATE:-iops}
 SLOW=${SLOW:-}
 SLOW_PCT=${SLOW_PCT:-10}
+SLOW_IN=${SLOW_IN:-user}
 HOSTS=${HOSTS:-}
-TIMING=${TIMING:-real}
+if [ -n "$HOSTS" ]; then TIMING=${TIMING:-real}; else TIMING=${TIMING:-icount}; fi
+if [ "$TIMING" = icount ]; then DEVICE=${DEVICE:-scsi-dif-crc}; else DEVICE=${DEVICE:-nvme-512-8-t1}; fi
 OUT=${OUT:-$BUILD/compare}
 case $OUT in /*) ;; *) OUT=$TOP/$OUT ;; esac
 
@@ -74,6 +81,10 @@ case $TIMING in icount | real) ;; *) echo "uring-pi: compare: TIMING=$TIMING: wa
 [ -z "$HOSTS" ] || [ "$TIMING" = real ] ||
 	{ echo "uring-pi: compare: TIMING=icount is for guests; real hosts keep real time (TIMING=real)" >&2; exit 2; }
 [[ $SLOW_PCT =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "uring-pi: compare: SLOW_PCT=$SLOW_PCT: want a percentage" >&2; exit 2; }
+case $SLOW_IN in user) ;; kernel)
+	[ -z "$HOSTS" ] || { echo "uring-pi: compare: SLOW_IN=kernel is for guests (a kernel built with tests/kernel/slow-submit.patch)" >&2; exit 2; } ;;
+*) echo "uring-pi: compare: SLOW_IN=$SLOW_IN: want user or kernel" >&2; exit 2 ;;
+esac
 [ "$THRESHOLD" = auto ] || [[ $THRESHOLD =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
 	{ echo "uring-pi: compare: THRESHOLD=$THRESHOLD: want auto or a percentage" >&2; exit 2; }
 
@@ -83,8 +94,7 @@ for e in $KERNELS; do
 	if [[ $e == *=* ]]; then l=${e%%=*} k=${e#*=}; else k=$e l=$e; fi
 	case $k in
 	*/*) [[ $e == *=* ]] || l=$(basename "$(dirname "$k")"); f=$k ;;
-	distro) f=$BUILD/kernels/distro/vmlinuz ;;
-	*) f=$BUILD/kernels/$k/bzImage ;;
+	*) f=$(kernel_image "$k") ;;
 	esac
 	if [ -z "$HOSTS" ] && ! [ -f "$f" ]; then
 		echo "uring-pi: compare: kernel $k is not built ($f missing; ci/kernel.sh $k builds it): skipped" >&2
@@ -147,10 +157,10 @@ run_mode() {
 # fio --server on HOST:PORT. Results: raw/LABEL/rROUND/NAME/JOB.MODE.json (+ .fio, .client).
 drive() {
 	local l=$1 hp=$2 r=$3 DEV=$5 dir=$OUT/raw/$1/r$3/$4 log=$OUT/logs/$1.r$3 rc=0 j m why modes=() jobs_in_order
-	local slow_ns='' base_dir n
+	local slow_ns='' base_dir n ns
 	mkdir -p "$dir"
 	export DEV RUNTIME RAMP SIZE THINKTIME=0
-	if [ "$l" = "$SLOW" ]; then
+	if [ "$l" = "$SLOW" ] && [ "$SLOW_IN" = user ]; then
 		# the cost of a thinkcycle here: the cal job with none and with n of them
 		n=10000
 		for c in 0 $n; do
@@ -183,7 +193,7 @@ drive() {
 	jobs_in_order=$(printf '%s\n' $JOBS | grep -v write; printf '%s\n' $JOBS | grep write)
 	for j in $jobs_in_order; do
 		for m in "${modes[@]}"; do
-			if [ -n "$slow_ns" ]; then
+			if [ "$l" = "$SLOW" ]; then
 				# the baseline's result of this round, or of the last round before it that has one
 				base_dir=
 				for b in $(seq "$r" -1 1); do
@@ -192,8 +202,16 @@ drive() {
 				[ -n "$base_dir" ] || {
 					echo "uring-pi: compare: SLOW: no result of $BASELINE for $j ($m) to slow $l by; put the baseline before $l in KERNELS" >&2
 					rc=1; continue; }
-				SLOW_FROM=$base_dir/$j.$m.json SLOW_NS_PER_CYCLE=$slow_ns SLOW_PCT=$SLOW_PCT \
-					python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+				export SLOW_FROM=$base_dir/$j.$m.json SLOW_PCT SLOW_PLANTED=$dir/$j.$m.planted
+				if [ "$SLOW_IN" = kernel ]; then
+					ns=$(python3 ci/compare_util.py kslow) &&
+						why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "slow $ns" 2>&1 >/dev/null) ||
+						{ echo "uring-pi: compare: SLOW_IN=kernel on $l: ${why:-no cost}" >&2; return 1; }
+					SLOW_FROM='' python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+				else
+					SLOW_NS_PER_CYCLE=$slow_ns python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+				fi
+				unset SLOW_FROM SLOW_PLANTED
 			else
 				python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
 			fi

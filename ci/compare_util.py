@@ -6,7 +6,11 @@
                                             lines (fio --client expands ${VARS} on the client's side).
                                             With SLOW_FROM=JSON SLOW_PCT=P SLOW_NS_PER_CYCLE=X: each job
                                             section gets thinkcycles worth P % of the time per I/O that
-                                            section had in JSON (the baseline's result)
+                                            section had in JSON (the baseline's result); with
+                                            SLOW_PLANTED=FILE the ns planted per section go there
+  compare_util.py kslow                     the kernel's busy wait per bio (ns, tests/kernel/slow-submit.patch)
+                                            worth SLOW_PCT % of the time per I/O of the first section
+                                            in SLOW_FROM; SLOW_PLANTED as for job
   compare_util.py cycles JSON0 JSON1 N      ns per thinkcycle: the cal job run with 0 and N thinkcycles
   compare_util.py result CLIENTOUT JSON     fio --client's output -> plain fio JSON; exit 1 (with the
                                             reason) unless every job ran without error
@@ -63,11 +67,24 @@ thinkcycles=${{THINKCYCLES}}
 """
 
 
+def base_iops():
+    """section name -> IOPS of the baseline's result SLOW_FROM, in the file's order."""
+    return {j["jobname"]: sum(j[d]["iops"] for d in ("read", "write")) for j in json.load(open(os.environ["SLOW_FROM"]))["jobs"]}
+
+
+def planted(ns_per_section):
+    """The cost planted per I/O in each section, for the report (SLOW_PLANTED, JSON)."""
+    if os.environ.get("SLOW_PLANTED"):
+        with open(os.environ["SLOW_PLANTED"], "w") as fh:
+            json.dump(ns_per_section, fh)
+
+
 def slow_sections(text):
     """thinkcycles after every job section's header (not [global]): SLOW_PCT % of the section's
     time per I/O (1/IOPS) in SLOW_FROM, at SLOW_NS_PER_CYCLE ns a cycle."""
-    base = {j["jobname"]: sum(j[d]["iops"] for d in ("read", "write")) for j in json.load(open(os.environ["SLOW_FROM"]))["jobs"]}
+    base = base_iops()
     pct, ns = float(os.environ["SLOW_PCT"]), float(os.environ["SLOW_NS_PER_CYCLE"])
+    cost = {}
 
     def add(m):
         name = m.group(1)
@@ -75,9 +92,24 @@ def slow_sections(text):
             return m.group(0)
         if not base.get(name):
             sys.exit(f"uring-pi: compare: SLOW: the baseline has no result of section {name}")
-        return f"{m.group(0)}thinkcycles={round(pct / 100.0 * 1e9 / base[name] / ns)}\n"
+        n = round(pct / 100.0 * 1e9 / base[name] / ns)
+        cost[name] = n * ns
+        return f"{m.group(0)}thinkcycles={n}\n"
 
-    return re.sub(r"^\[([^]\n]+)\]\n", add, text, flags=re.M)
+    text = re.sub(r"^\[([^]\n]+)\]\n", add, text, flags=re.M)
+    planted(cost)
+    return text
+
+
+def kslow():
+    """ns of busy wait per bio: SLOW_PCT % of the first section's time per I/O in SLOW_FROM."""
+    base = base_iops()
+    first = next(iter(base.values()), 0)
+    if not first:
+        sys.exit("uring-pi: compare: SLOW: the baseline's result has no I/O to size the cost by")
+    ns = round(float(os.environ["SLOW_PCT"]) / 100.0 * 1e9 / first)
+    planted({name: ns for name in base})
+    print(ns)
 
 
 def cycles(json0, json1, n):
@@ -181,6 +213,8 @@ if __name__ == "__main__":
         result(*args)
     elif cmd == "ctl":
         sys.exit(ctl(*args))
+    elif cmd == "kslow":
+        kslow()
     elif cmd == "cycles":
         cycles(*args)
     elif cmd == "port":

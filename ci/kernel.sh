@@ -3,6 +3,8 @@
 #   stock     Linux 6.12 from Debian's linux-source-6.12 + ci/guest.config
 #   patched   stock + kernel-patches/linux-6.12/series, in a fresh copy of the tree
 #   patched-debug  patched + ci/guest-debug.config (KASAN, kmemleak, lockdep, fault injection)
+#   patched-slow   patched + tests/kernel/slow-submit.patch (test only: a busy wait per bio, for
+#             planted regressions of make compare)
 #   mainline  Linux 6.18.15 (Debian's orig tarball, sha256-pinned) + ci/guest.config
 #   distro    Debian's prebuilt trixie-backports kernel + an initramfs with the modules the tests need
 # Output: $BUILD/kernels/NAME/bzImage (distro: vmlinuz + initrd). Nothing is rebuilt when the
@@ -18,8 +20,11 @@ SERIES_DIR=${URING_PI_SERIES_DIR:-$TOP/kernel-patches/linux-6.12} # override: te
 # The configuration fragments applied on top of tinyconfig (patched-debug adds its own).
 FRAGMENTS=("$TOP/ci/guest.config")
 [ "${1:-}" = patched-debug ] && FRAGMENTS+=("$TOP/ci/guest-debug.config")
+# Test-only patches applied after the series (never part of it).
+EXTRA_PATCHES=()
+[ "${1:-}" = patched-slow ] && EXTRA_PATCHES+=("$TOP/tests/kernel/slow-submit.patch")
 
-usage() { die "usage: ci/kernel.sh stock|patched|patched-debug|mainline|distro, or ci/kernel.sh tree SRCDIR"; }
+usage() { die "usage: ci/kernel.sh stock|patched|patched-debug|patched-slow|mainline|distro, or ci/kernel.sh tree SRCDIR"; }
 [ $# -eq 1 ] || [ "${1:-}" = tree ] || usage
 NAME=$1
 OUT=$BUILD/kernels/$NAME
@@ -106,12 +111,13 @@ build_tree() {
 			[ -f "$SERIES_DIR/$p" ] || die "series names $p, which is not in kernel-patches/linux-6.12/"
 			inputs+=("$SERIES_DIR/$p")
 		done < <(series_patches)
+		inputs+=("${EXTRA_PATCHES[@]}")
 	fi
 	# What the tree is made from: tarball identity and, for patched, the patches' contents.
 	want_stamp=$(stat -c '%n %s %Y' "$tarball")
 	if [ -n "$with_series" ]; then
 		# shellcheck disable=SC2046 # series_patches prints file names without spaces, one a line
-		want_stamp+=" $(cd "$SERIES_DIR" && cat series $(series_patches) | sha256sum | cut -c1-16)"
+		want_stamp+=" $(cd "$SERIES_DIR" && cat series $(series_patches) "${EXTRA_PATCHES[@]}" | sha256sum | cut -c1-16)"
 	fi
 	# Up to date: newer than every input and built from these contents (a patch copied
 	# with an old time stamp is still a change).
@@ -137,6 +143,10 @@ build_tree() {
 				patch -d "$src" -p1 -s --no-backup-if-mismatch -i "$SERIES_DIR/$p" ||
 					die "$NAME: $p does not apply to $(basename "$tarball")"
 			done < <(series_patches)
+			for p in "${EXTRA_PATCHES[@]}"; do
+				say "$NAME: applying ${p#"$TOP/"} (test only)"
+				patch -d "$src" -p1 -s --no-backup-if-mismatch -i "$p" || die "$NAME: ${p#"$TOP/"} does not apply"
+			done
 		fi
 		echo "$want_stamp" >"$stamp"
 	fi
@@ -252,7 +262,7 @@ make_initramfs() {
 
 case $NAME in
 stock) build_tree "$STOCK_TARBALL" ;;
-patched | patched-debug)
+patched | patched-debug | patched-slow)
 	[ -f "$SERIES_DIR/series" ] || { say "patched: no kernel-patches/linux-6.12/series yet; nothing to build"; exit 1; }
 	build_tree "$STOCK_TARBALL" series
 	;;

@@ -12,6 +12,12 @@ say() { printf '[uring-pi] %s\n' "$*" >&2; }
 dev_var() { echo "URING_PI_DEV_$(echo "$1" | tr 'a-z-' 'A-Z_')"; }
 die() { printf 'uring-pi: %s\n' "$*" >&2; exit 1; }
 
+# The kernels ci/kernel.sh makes by name (ci/vm.sh -k, ci/compare.sh and the tests take these
+# names) and the image of each; distro's initrd is beside its image.
+KERNEL_NAMES="stock patched patched-debug patched-slow mainline distro"
+is_kernel_name() { case " $KERNEL_NAMES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+kernel_image() { case $1 in distro) echo "$BUILD/kernels/distro/vmlinuz" ;; *) echo "$BUILD/kernels/$1/bzImage" ;; esac; }
+
 # The Debian mirror this machine's apt already uses (no host is named in the tree).
 debian_mirror() {
 	local m

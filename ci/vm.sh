@@ -4,7 +4,7 @@
 # Boots a QEMU guest (TCG) whose root is this machine's root, read-only, over virtio-9p,
 # with the PI devices named in DEVICES, runs COMMAND in the guest in the current directory
 # (same path as on the host) and returns COMMAND's stdout, stderr and exit status.
-#   -k KERNEL   stock|mainline|distro|patched|patched-debug (built by ci/kernel.sh) or a path to a bzImage (default: stock)
+#   -k KERNEL   a kernel of ci/kernel.sh (KERNEL_NAMES in ci/lib.sh) or a path to a bzImage (default: stock)
 #   -d DEVICES  comma-separated device names from the table below (default: none)
 #   -t SECONDS  time limit for the whole guest run, boot included (default: 600); exit 124 when reached
 #   -i IMAGEDIR where disk images and console logs live (default: $BUILD/vm)
@@ -94,22 +94,17 @@ done
 
 # ---- kernel ----
 initrd=
-case $kernel in
-stock | mainline | patched | patched-debug)
-	bz=$BUILD/kernels/$kernel/bzImage
-	[ -f "$bz" ] || die "no $kernel kernel at $bz; build it with: ci/kernel.sh $kernel"
-	;;
-distro)
-	bz=$BUILD/kernels/distro/vmlinuz initrd=$BUILD/kernels/distro/initrd
-	[ -f "$bz" ] && [ -f "$initrd" ] || die "no distro kernel in $BUILD/kernels/distro; fetch it with: ci/kernel.sh distro"
-	;;
-*)
+if is_kernel_name "$kernel"; then
+	bz=$(kernel_image "$kernel")
+	[ "$kernel" != distro ] || initrd=$(dirname "$bz")/initrd
+	[ -f "$bz" ] && { [ -z "$initrd" ] || [ -f "$initrd" ]; } ||
+		die "no $kernel kernel at $bz; build it with: ci/kernel.sh $kernel"
+else
 	bz=$kernel
-	[ -f "$bz" ] || die "-k: '$kernel' is neither stock|mainline|distro|patched|patched-debug nor a kernel image file"
+	[ -f "$bz" ] || die "-k: '$kernel' is neither a kernel of ci/kernel.sh (${KERNEL_NAMES// /|}) nor a kernel image file"
 	bz=$(cd "$(dirname "$bz")" && pwd)/$(basename "$bz")
 	kernel=custom
-	;;
-esac
+fi
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run ci/deps-vm.sh"
 [ -x /bin/busybox ] || die "/bin/busybox is missing (the guest init uses it); run ci/deps-vm.sh"
 

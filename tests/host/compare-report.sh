@@ -56,13 +56,15 @@ def fio_json(iops, cpu_us, p99_us):
                       "usr_cpu": cpu_pct / 2, "sys_cpu": cpu_pct / 2}]}
 
 
-def run(name, rounds, slow=None, gate="iops", noise=0.003, seed=2):
-    """Raw results of base and cand (3 modes), cand's rows slowed by the dict slow; -> (rc, report, out)."""
+def run(name, rounds, slow=None, gate="iops", noise=0.003, seed=2, dev="scsi-dif-crc", timing="icount",
+        threshold="1.5", planted=None):
+    """Raw results of base and cand (3 modes), cand's rows slowed by the dict slow (and the cost
+    planted, ns per I/O, recorded as compare.sh does); -> (rc, report, out)."""
     rng = random.Random(seed)
     out = os.path.join(tmp, name)
     for label in ("base", "cand"):
         for r in range(1, rounds + 1):
-            d = os.path.join(out, "raw", label, f"r{r}", "nvme-512-8-t1")
+            d = os.path.join(out, "raw", label, f"r{r}", dev)
             os.makedirs(d)
             for mode in ("off", "kernel", "engine-attr"):
                 f = (slow or {}).get(mode, (1.0, 1.0)) if label == "cand" else (1.0, 1.0)
@@ -70,7 +72,10 @@ def run(name, rounds, slow=None, gate="iops", noise=0.003, seed=2):
                 doc = fio_json(10000 / f[0] * n(), 40 * f[1] * n(), 120 * f[0] * n())
                 with open(os.path.join(d, f"randread-4k.{mode}.json"), "w") as fh:
                     json.dump(doc, fh)
-    p = subprocess.run([sys.executable, report, out, "base cand", "base", "1.5", gate, "icount"],
+                if planted and label == "cand":
+                    with open(os.path.join(d, f"randread-4k.{mode}.planted"), "w") as fh:
+                        json.dump({"qd1": planted}, fh)
+    p = subprocess.run([sys.executable, report, out, "base cand", "base", threshold, gate, timing],
                        capture_output=True, text=True)
     return p.returncode, open(os.path.join(out, "report.md")).read() if p.returncode < 2 else "", p.stdout
 
@@ -88,7 +93,7 @@ falses = sum(run(f"self{i}", 3, seed=10 + i)[0] for i in range(20))
 check(falses == 0, f"20 more runs of a kernel against itself (3 rounds): {falses} exited 1")
 
 rc, text, outp = run("slow3", 3, slow={"kernel": (1.03, 1.03)})
-check(rc == 1 and "WORSE: cand nvme-512-8-t1 randread-4k/qd1 PI kernel: IOPS" in outp and
+check(rc == 1 and "WORSE: cand scsi-dif-crc randread-4k/qd1 PI kernel: IOPS" in outp and
       outp.count("WORSE:") == 1, f"3 % slower in mode kernel: exit {rc}, that row named alone: {outp.strip()}")
 check("**WORSE**" in row(text, "kernel") and "(-" in row(text, "kernel").split("|")[9],
       "... its row WORSE with an interval: " + row(text, "kernel"))
@@ -105,6 +110,17 @@ rc, text, outp = run("one", 1, slow={"kernel": (1.03, 1.03)})
 check(rc == 1 and "-2.9% |" in row(text, "kernel"), f"one round: the point change alone decides: exit {rc}, {row(text, 'kernel')}")
 rc, text, outp = run("noisy", 3, slow={"kernel": (1.03, 1.03)}, noise=0.05)
 check(rc == 0 and "| = |" in row(text, "kernel"), f"3 % inside 5 % noise: no verdict it cannot support: exit {rc}")
+rc, text, outp = run("planted", 3, slow={"kernel": (1.03, 1.03)}, planted=3000.0)
+check(rc == 1 and "(planted 3000 ns/IO: -2.9%)" in row(text, "kernel"),
+      f"a planted cost: its expected change next to the verdict: {row(text, 'kernel')}")
+rc, text, outp = run("auto-icount", 3, slow={"kernel": (1.03, 1.03)}, threshold="auto")
+check(rc == 1 and "Threshold: 2% (auto)" in text, f"THRESHOLD=auto under icount: 2 %, 3 % slower is WORSE: exit {rc}")
+rc, text, outp = run("auto-real", 3, slow={"kernel": (1.03, 1.03)}, threshold="auto", timing="real", dev="nvme-512-8-t1")
+check(rc == 0 and "Threshold: 10% (auto)" in text and "(paced)" not in text,
+      f"THRESHOLD=auto under real time: 10 %, 3 % slower is not WORSE: exit {rc}")
+rc, text, outp = run("paced", 2, dev="nvme-512-8-t1")
+check(rc == 0 and text.count("randread-4k/qd1 — PI off (paced)\n") == 1,
+      f"an NVMe device under icount: its rows marked paced: exit {rc}")
 p = subprocess.run([sys.executable, report, os.path.join(tmp, "self"), "base cand", "base", "auto", "iops", "bogus"],
                    capture_output=True, text=True)
 check(p.returncode == 1 and p.stderr.strip() == "uring-pi: compare: TIMING=bogus: not one of real, icount",

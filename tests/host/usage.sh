@@ -19,7 +19,7 @@ harness '^uring-pi: -k needs a value; ci/vm.sh -h shows the usage$' "${vm[@]}" -
 harness "^uring-pi: -t wants a number of seconds, not '10m'" "${vm[@]}" -t 10m -- true
 harness "^uring-pi: -e wants NAME=VALUE, not 'DEV'" "${vm[@]}" -e DEV -- true
 harness "^uring-pi: -p wants HOSTPORT:GUESTPORT, not '8765'" "${vm[@]}" -p 8765 -- true
-harness "^uring-pi: -k: 'stokc' is neither stock\|mainline\|distro\|patched" "${vm[@]}" -k stokc -- true
+harness "^uring-pi: -k: 'stokc' is neither a kernel of ci/kernel.sh (stock|patched|.*) nor a kernel image file" "${vm[@]}" -k stokc -- true
 harness "^uring-pi: unknown device 'nvme-512-8-t9'; known: nvme-512-0 " "${vm[@]}" -k "$bz" -d nvme-512-8-t9 -- true
 harness '^uring-pi: device nvme-512-8-t1 given twice$' "${vm[@]}" -k "$bz" -d nvme-512-8-t1,nvme-512-8-t1 -- true
 harness '^uring-pi: only one scsi-\* device per guest' "${vm[@]}" -k "$bz" -d scsi-dif-crc,scsi-dif-ip -- true

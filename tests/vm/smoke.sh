@@ -105,11 +105,7 @@ kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=(stock mainline distro patched)
 tested=0
 for k in "${kernels[@]}"; do
-	if [ "$k" = distro ]; then
-		[ -f "$BUILD/kernels/distro/vmlinuz" ] || { echo "skip $k: not built (ci/kernel.sh $k)"; continue; }
-	else
-		[ -f "$BUILD/kernels/$k/bzImage" ] || { echo "skip $k: not built (ci/kernel.sh $k)"; continue; }
-	fi
+	[ -f "$(kernel_image "$k")" ] || { echo "skip $k: not built (ci/kernel.sh $k)"; continue; }
 	tested=$((tested + 1))
 	check_devices "$k" "$(echo "$NVME" | tr ' ' ,),scsi-dif-crc"
 	check_devices "$k" scsi-dif-ip
@@ -134,7 +130,7 @@ done
 
 # The launcher's contract, on the first kernel that is built.
 for k in "${kernels[@]}"; do
-	[ -f "$BUILD/kernels/$k/bzImage" ] || [ -f "$BUILD/kernels/$k/vmlinuz" ] || continue
+	[ -f "$(kernel_image "$k")" ] || continue
 	out=$(cd "$TOP/ci" && "$VM" -k "$k" --dmesg "$TMP/dmesg" -e SMOKE_VAR='a b' -- 'echo "$SMOKE_VAR"; pwd; echo to-stderr >&2; exit 7' 2>"$TMP/err")
 	rc=$?
 	[ $rc = 7 ] && ok "$k: exit status passed through" || bad "$k: exit status: got $rc, expected 7"

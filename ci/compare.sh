@@ -28,7 +28,8 @@
 #   SLOW_IN    user (the default): fio thinkcycles (a busy loop after every I/O), sized per job
 #              section; kernel: a busy wait per bio in blk-mq, sized by the job's first section,
 #              on a kernel built with tests/kernel/slow-submit.patch (ci/kernel.sh patched-slow)
-#   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/
+#   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/, vm/ (the
+#              guests' images and consoles: runs with different OUT can go side by side)
 #   HOSTS      [LABEL=]host:port,...: instead of guests, drive remote "fio --server" hosts
 #              with fio --client; DEV = the device(s) on those hosts, comma-separated, the same
 #              path(s) on every host (overwritten!); see README
@@ -229,7 +230,8 @@ drive() {
 run_guest() {
 	local l=$1 k=$2 r=$3 log=$OUT/logs/$1.r$3 fport cport vm rc=0 vrc greeting d t0=$SECONDS
 	fport=$(python3 ci/compare_util.py port) cport=$(python3 ci/compare_util.py port)
-	URING_PI_TIMING=$TIMING ci/vm.sh -k "$k" -d "$DEVICE" -t "$limit" -p "$fport:8765" -p "$cport:8766" -- ci/compare-guest.sh \
+	# disk images and console logs of this run's own (runs with different OUT go side by side)
+	URING_PI_TIMING=$TIMING ci/vm.sh -k "$k" -d "$DEVICE" -i "$OUT/vm" -t "$limit" -p "$fport:8765" -p "$cport:8766" -- ci/compare-guest.sh \
 		>"$log.out" 2>"$log.err" &
 	vm=$!
 	until greeting=$(python3 ci/compare_util.py ctl "$cport" hello); do
@@ -275,6 +277,7 @@ for r in $(seq 1 "$REPEAT"); do
 		fi
 	done
 done
+rm -f "$OUT"/vm/*.img # the devices' images; their console logs stay in $OUT/vm/logs
 say "compare: ${#labels[@]} kernels x $REPEAT rounds in $((SECONDS - t0)) s"
 
 python3 ci/compare_report.py "$OUT" "${labels[*]}" "$BASELINE" "$THRESHOLD" "$GATE" "$TIMING"

@@ -24,7 +24,7 @@ FRAGMENTS=("$TOP/ci/guest.config")
 EXTRA_PATCHES=()
 [ "${1:-}" = patched-slow ] && EXTRA_PATCHES+=("$TOP/tests/kernel/slow-submit.patch")
 
-usage() { die "usage: ci/kernel.sh stock|patched|patched-debug|patched-slow|mainline|distro, or ci/kernel.sh tree SRCDIR"; }
+usage() { die "usage: ci/kernel.sh ${KERNEL_NAMES// /|}, or ci/kernel.sh tree SRCDIR"; }
 [ $# -eq 1 ] || [ "${1:-}" = tree ] || usage
 NAME=$1
 OUT=$BUILD/kernels/$NAME

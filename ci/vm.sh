@@ -24,8 +24,9 @@
 # URING_PI_QEMU_CPU (max), URING_PI_QEMU_ACCEL (tcg), URING_PI_QEMU_SMP (vCPUs, 2),
 # URING_PI_TIMING (real, or icount[:SHIFT]: the guest's clock counts its instructions, 2^SHIFT ns
 # each (default 4): one vCPU, single-threaded TCG, -icount sleep=off, and the guest kernel's idle=poll
-# (an idle vCPU would jump the clock to its next timer). Experimental: on QEMU 7.2 a completion then
-# waits for a periodic event of about 1 ms (docs/perf.md); make compare's TIMING=).
+# (an idle vCPU would jump the clock to its next timer). scsi_debug's I/O then costs guest instructions
+# only; QEMU 7.2's NVMe model, which completes on host threads, is paced to about one completion per
+# ms of guest time (docs/perf.md, section 7; make compare's TIMING=).
 # Exit status: COMMAND's; 124 on timeout; 125 when the guest kernel panicked, oopsed or hit a BUG
 # (or stopped before COMMAND finished); 2 on a usage error; 1 when the run cannot be set up
 # (unknown device, kernel not built, ...).

@@ -118,9 +118,11 @@ check(rc == 1 and "Threshold: 2% (auto)" in text, f"THRESHOLD=auto under icount:
 rc, text, outp = run("auto-real", 3, slow={"kernel": (1.03, 1.03)}, threshold="auto", timing="real", dev="nvme-512-8-t1")
 check(rc == 0 and "Threshold: 10% (auto)" in text and "(paced)" not in text,
       f"THRESHOLD=auto under real time: 10 %, 3 % slower is not WORSE: exit {rc}")
-rc, text, outp = run("paced", 2, dev="nvme-512-8-t1")
-check(rc == 0 and text.count("randread-4k/qd1 — PI off (paced)\n") == 1,
-      f"an NVMe device under icount: its rows marked paced: exit {rc}")
+rc, text, outp = run("paced", 3, slow={"kernel": (1.03, 1.03)}, dev="nvme-512-8-t1")
+check(rc == 0 and text.count("randread-4k/qd1 — PI off (paced)\n") == 1 and "WORSE:" not in outp and
+      row(text, "kernel (paced)").endswith("| not gated: WORSE |"),
+      f"an NVMe device under icount: its rows marked paced, 3 % slower shown but not gated: exit {rc}, "
+      + row(text, "kernel (paced)"))
 p = subprocess.run([sys.executable, report, os.path.join(tmp, "self"), "base cand", "base", "auto", "iops", "bogus"],
                    capture_output=True, text=True)
 check(p.returncode == 1 and p.stderr.strip() == "uring-pi: compare: TIMING=bogus: not one of real, icount",

@@ -5,8 +5,10 @@ passed=0 failed=0
 for t in "$@"; do
 	[ -e "$t" ] || continue
 	echo "== $t"
+	t0=$SECONDS
 	out=$("$t" 2>&1); rc=$?
 	printf '%s\n' "$out"
+	echo "== $t: $((SECONDS - t0)) s"
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "FAIL $t: exited $rc without a result line"

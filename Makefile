@@ -124,7 +124,11 @@ check: $(UNIT) $(SAN_UNIT) $(ENGINE) $(SAN_ENGINE) $(FUZZ_BIN) $(BUILD)/tests/pi
 # Bad input, counted: the tests record every bad input they try (tests/lib.sh, build/bad-input/);
 # tests/bad-input.sh, last in check and check-host, tables them in build/bad-input.md and fails on a
 # refusal that is not one line with a non-zero exit, or that wrote. This refreshes docs/bad-input.md.
-.PHONY: bad-input-doc
+.PHONY: bad-input-doc docs
+# The docs' tables made from the project's data (docs/harness.md's devices from ci/devices).
+docs:
+	@ci/docs.sh
+
 bad-input-doc:
 	@tests/bad-input.sh docs/bad-input.md
 

@@ -19,6 +19,7 @@ import statistics
 import sys
 
 from compare_stats import LEVEL, ratio_interval, verdict
+from compare_util import device_field
 
 # metric -> (title, unit, higher is better)
 METRICS = {
@@ -225,7 +226,7 @@ def main():
         job, mode = key
         per = data[key]
         base = baseline if baseline in per else next((l for l in labels if l in per), None)
-        paced = " (paced)" if timing == "icount" and job.startswith("nvme") else ""
+        paced = " (paced)" if timing == "icount" and device_field(job.split()[0], "kind") == "nvme" else ""
         lines += [f"## {job} — PI {mode}{paced}", ""]
         lines.append("| kernel | n | IOPS (min-max) | spread | MiB/s | clat p50 us | clat p99 us | CPU us/IO | "
                      "delta IOPS | delta p99 | delta CPU/IO | verdict |")

@@ -31,6 +31,22 @@ import socket
 import sys
 
 ENGINE = "ioengine=external:engines/uring_pi.so"
+DEVICES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "devices")
+DEVICE_FIELDS = "name kind lbs ms pi pil pif guard format tag interval note".split()
+
+
+def device_field(name, field):
+    """A field of device NAME in ci/devices (the table ci/lib.sh reads too; "note" is the rest of the line,
+    "" for -); None for an unknown device."""
+    with open(DEVICES_FILE) as f:
+        for line in f:
+            words = line.split(None, len(DEVICE_FIELDS) - 1)
+            if words and not line.startswith("#") and words[0] == name:
+                value = words[DEVICE_FIELDS.index(field)].strip()
+                return "" if field == "note" and value == "-" else value
+    return None
+
+
 MODES = {
     "none": {"PI_CHK": "off", "PI_ACT": "1", "PI_ABI": "auto"},
     "off": {"PI_CHK": "off", "PI_ACT": "1", "PI_ABI": "auto"},

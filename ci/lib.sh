@@ -18,6 +18,62 @@ KERNEL_NAMES="stock patched patched-debug patched-slow mainline distro"
 is_kernel_name() { case " $KERNEL_NAMES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 kernel_image() { case $1 in distro) echo "$BUILD/kernels/distro/vmlinuz" ;; *) echo "$BUILD/kernels/$1/bzImage" ;; esac; }
 
+# The emulated devices: the table ci/devices, one line each (its header says what the fields mean).
+DEVICES_FILE=$TOP/ci/devices
+DEVICE_FIELDS="name kind lbs ms pi pil pif guard format tag interval note"
+# device_names [FIELD=VALUE|FIELD!=VALUE]...: the devices that match every condition, in the table's
+# order, one per line (e.g. device_names kind=nvme format!=none: the NVMe devices with PI).
+device_names() {
+	awk -v fields="$DEVICE_FIELDS" -v conds="$*" '
+		BEGIN { n = split(fields, f, " "); for (i = 1; i <= n; i++) col[f[i]] = i; nc = split(conds, c, " ") }
+		/^#/ || NF == 0 { next }
+		{
+			for (i = 1; i <= nc; i++) {
+				neg = index(c[i], "!=") > 0
+				split(c[i], kv, neg ? "!=" : "=")
+				if (!(kv[1] in col)) { print "device_names: no field " kv[1] > "/dev/stderr"; exit 2 }
+				if (($col[kv[1]] == kv[2]) == neg) next
+			}
+			print $1
+		}' "$DEVICES_FILE"
+}
+# device_field NAME FIELD...: fields of device NAME, space-separated ("note": the rest of the line, ""
+# for -; last only); fails for an unknown device or field.
+device_field() {
+	local name=$1
+	shift
+	awk -v fields="$DEVICE_FIELDS" -v name="$name" -v want="$*" '
+		BEGIN {
+			n = split(fields, f, " "); for (i = 1; i <= n; i++) col[f[i]] = i
+			nw = split(want, w, " "); for (i = 1; i <= nw; i++) if (!(w[i] in col)) { bad = 1; exit 2 }
+		}
+		!/^#/ && $1 == name {
+			out = ""
+			for (i = 1; i <= nw; i++) {
+				if (w[i] == "note") {
+					for (j = 1; j < col["note"]; j++) sub(/^[^ ]+ +/, "")
+					v = ($0 == "-" ? "" : $0)
+				} else v = $col[w[i]]
+				out = out (i > 1 ? " " : "") v
+			}
+			print out; found = 1; exit
+		}
+		END { if (!bad) exit !found }' "$DEVICES_FILE"
+}
+# device_boots NAME...: the guests that test NAMEs, one line each, its devices comma-separated: every
+# NVMe device and the first scsi_debug disk in one, each other scsi_debug disk in one more (scsi_debug's
+# DIF settings are global to a guest).
+device_boots() {
+	local d first='' rest=() scsi=0
+	for d in "$@"; do
+		if [ "$(device_field "$d" kind)" = scsi ] && [ $((scsi++)) -gt 0 ]; then rest+=("$d"); else first+=${first:+,}$d; fi
+	done
+	[ -z "$first" ] || echo "$first"
+	[ ${#rest[@]} = 0 ] || printf '%s\n' "${rest[@]}"
+}
+# devices_list NAME...: NAMEs on one line, comma-separated (ci/vm.sh -d).
+devices_list() { local IFS=,; echo "$*"; }
+
 # The Debian mirror this machine's apt already uses (no host is named in the tree).
 debian_mirror() {
 	local m

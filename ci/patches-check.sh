@@ -10,8 +10,8 @@ series=$TOP/kernel-patches/linux-6.12
 tarball=/usr/src/linux-source-6.12.tar.xz
 work=$BUILD/patches-check
 [ -f "$tarball" ] || die "$tarball missing: run ci/deps-vm.sh"
-npass=0 nfail=0
-result() { if [ "$1" = 0 ]; then npass=$((npass + 1)); echo "ok   $2"; else nfail=$((nfail + 1)); echo "FAIL $2"; fi; }
+. "$TOP/tests/lib.sh"
+result() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
 
 rm -rf "$work" && mkdir -p "$work/am" "$work/plain"
 say "extracting two clean trees"
@@ -49,5 +49,4 @@ out=$(URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 "$TOP/ci/vm.sh" -k "$work/am/ar
 rc=$?
 printf '%s\n' "$out" | grep -E '^FAIL|passed'
 result $rc "the final kernel boots and passes the kernel ABI test"
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+done_tests

@@ -33,26 +33,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# name -> kind lbs ms pi pil pif (NVMe: one controller + namespace each) or kind guard (scsi_debug)
-device_spec() {
-	case $1 in
-	nvme-512-0) echo "nvme 512 0 0 0 0" ;; # no metadata: a device without integrity
-	nvme-512-8-t1) echo "nvme 512 8 1 0 0" ;;
-	nvme-512-8-t2) echo "nvme 512 8 2 0 0" ;;
-	nvme-512-8-t3) echo "nvme 512 8 3 0 0" ;;
-	nvme-512-16-t1) echo "nvme 512 16 1 0 2" ;;
-	nvme-4k-8-t1) echo "nvme 4096 8 1 0 0" ;;
-	nvme-4k-16-t1) echo "nvme 4096 16 1 0 2" ;;
-	nvme-4k-16-t3) echo "nvme 4096 16 3 0 2" ;;
-	nvme-4k-64-first) echo "nvme 4096 64 1 1 0" ;;
-	nvme-4k-64-last) echo "nvme 4096 64 1 0 0" ;;
-	scsi-dif-crc) echo "scsi 0" ;;
-	scsi-dif-ip) echo "scsi 1" ;;
-	*) return 1 ;;
-	esac
-}
-DEVICE_NAMES="nvme-512-0 nvme-512-8-t1 nvme-512-8-t2 nvme-512-8-t3 nvme-512-16-t1 nvme-4k-8-t1 nvme-4k-16-t1
-nvme-4k-16-t3 nvme-4k-64-first nvme-4k-64-last scsi-dif-crc scsi-dif-ip none"
+# The devices: ci/devices (name kind lbs ms pi pil pif guard ...), "none" for no device.
+DEVICE_NAMES="$(device_names "") none"
 DATA_MIB=${URING_PI_DISK_MIB:-256} # data capacity of every device
 
 usage() {
@@ -116,17 +98,17 @@ imagedir=$(cd "$imagedir" && pwd)
 exec 8>"$imagedir/.lock"
 flock -n 8 || { say "another ci/vm.sh uses $imagedir; waiting"; flock 8; }
 
-qdev=() want='' scsi_guard='' n=0
+qdev=() want='' scsi_guard='' scsi_lbs='' scsi_type='' n=0
 IFS=, read -r -a devlist <<<"$devices"
 for d in "${devlist[@]}"; do
 	[ -n "$d" ] && [ "$d" != none ] || continue
 	# shellcheck disable=SC2086,SC2116 # echo of the unquoted list joins its lines into one
-	spec=$(device_spec "$d") || die "unknown device '$d'; known: $(echo $DEVICE_NAMES)"
+	spec=$(device_field "$d" kind lbs ms pi pil pif guard) || die "unknown device '$d'; known: $(echo $DEVICE_NAMES)"
 	case " $want " in *" $d:"*) die "device $d given twice" ;; esac
-	read -r kind lbs ms pi pil pif <<<"$spec"
+	read -r kind lbs ms pi pil pif guard <<<"$spec"
 	if [ "$kind" = scsi ]; then
 		[ -z "$scsi_guard" ] || die "only one scsi-* device per guest (scsi_debug's DIF settings are global)"
-		scsi_guard=$lbs
+		scsi_guard=$guard scsi_lbs=$lbs scsi_type=$pi
 		want+=" $d:scsi"
 		continue
 	fi
@@ -177,7 +159,8 @@ fi
 
 append="console=ttyS0 edd=off panic=-1 oops=panic printk.devkmsg=on"
 if [ -n "$scsi_guard" ]; then
-	append+=" scsi_debug.dif=1 scsi_debug.dix=1 scsi_debug.guard=$scsi_guard scsi_debug.dev_size_mb=$DATA_MIB"
+	append+=" scsi_debug.dif=$scsi_type scsi_debug.dix=1 scsi_debug.guard=$scsi_guard scsi_debug.dev_size_mb=$DATA_MIB"
+	append+=" scsi_debug.sector_size=$scsi_lbs"
 	append+=" scsi_debug.num_parts=0 scsi_debug.delay=0 scsi_debug.lbpu=1"
 else
 	append+=" scsi_debug.add_host=0"

@@ -3,13 +3,28 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FIO=${FIO:-$TOP/build/fio/fio}
 ENGINE=external:${ENGINE_SO:-$TOP/engines/uring_pi.so}
-npass=0 nfail=0
+# ---- Counting, the same in every test: one line per check, "ok   WHAT", "FAIL WHAT" (details after
+# it, indented) or "skip WHAT: WHY" (a check this machine or build cannot make), and last the result
+# line "N passed, N failed, N skipped" (done_tests), which tests/run.sh adds up. A test fails when a
+# check failed; a skip does not fail it.
+npass=0 nfail=0 nskip=0
 pass() { npass=$((npass + 1)); echo "ok   $*"; }
 fail() { nfail=$((nfail + 1)); echo "FAIL $*"; }
+skip() { nskip=$((nskip + 1)); echo "skip $*"; }
+RESULT_RE='^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
+# counts_add LINE: a result line's counts added to ours; false when LINE is not a result line.
+counts_add() {
+	[[ $1 =~ $RESULT_RE ]] || return 1
+	npass=$((npass + BASH_REMATCH[1])) nfail=$((nfail + BASH_REMATCH[2])) nskip=$((nskip + ${BASH_REMATCH[4]:-0}))
+}
+# counts_from FILE: counts_add of FILE's last result line; false when it has none.
+counts_from() { counts_add "$(grep -E "$RESULT_RE" "$1" | tail -n 1)"; }
+# counts_line: our result line; the test's exit status follows from it: done_tests.
+counts_line() { echo "$npass passed, $nfail failed, $nskip skipped"; }
 done_tests() {
 	san_ok || fail "sanitizer report outside the cases above$san_msg"
 	[ -n "${SAN_LOG:-}" ] && rmdir "$SAN_LOG" 2>/dev/null
-	echo "$npass passed, $nfail failed"; [ "$nfail" -eq 0 ]
+	counts_line; [ "$nfail" -eq 0 ]
 }
 
 # An engine built with SANITIZE=1 (ASan + UBSan, build/asan/uring_pi.so) runs inside the plain fio with its

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make lint: shellcheck on every shell script of the repository (a tracked file whose #! line runs a
 # shell, or a sourced *.sh library; settings in .shellcheckrc) and checkpatch.pl --no-tree -f on the
-# engine's C (the rules left out: CHECKPATCH_IGNORE, set and explained in the Makefile).
+# engine's C (the rules left out: CHECKPATCH_IGNORE, set and explained in the Makefile); the docs'
+# generated tables are current (ci/docs.sh --check).
 # One ok/FAIL line per file; ends with "N passed, N failed".
 source "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 1
@@ -69,4 +70,6 @@ else
 		per_file checkpatch "$out" "${c_files[@]}"
 	fi
 fi
+# The docs' tables that come from the project's data (ci/docs.sh).
+if out=$(ci/docs.sh --check 2>&1); then pass "docs: the generated tables are current"; else fail "docs: $out"; fi
 done_tests

@@ -65,7 +65,7 @@ if command -v strace >/dev/null; then
 		else fail "no descriptor left open ${reg:-without --registerfiles}: $left left$san_msg"; fi
 	done
 else
-	echo "skip descriptor leak cases: strace unavailable"
+	skip "descriptor leak cases: strace unavailable"
 fi
 
 # Each of the engine's allocations failing in turn (tests/host/fail_alloc.c): one line, exit 1, no crash.
@@ -101,7 +101,7 @@ if loopdev=$(losetup -f --show "$f" 2>/dev/null); then
 		"^uring_pi: $loopdev: the kernel has no block integrity support" \
 		--name=t --filename="$loopdev" --size=1m --rw=write --bs=4k --direct=1 --pi_act=0 --pi_chk=GUARD
 else
-	echo "skip loop device cases: losetup unavailable"
+	skip "loop device cases: losetup unavailable"
 fi
 
 # Bad input: one clear line, non-zero exit, nothing written to the file (tests/lib.sh records each:

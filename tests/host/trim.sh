@@ -35,7 +35,7 @@ if loopdev=$(losetup -f --show "$f" 2>/dev/null); then
 	grep -q 'issued rwts: total=4096,4096,4096,' <<<"$out" && pass "rw=trimwrite: 4096 trims, writes and verify reads" ||
 		fail "rw=trimwrite: $(grep -o 'issued rwts: [^ ]*' <<<"$out")"
 else
-	echo "skip loop device cases: losetup unavailable"
+	skip "loop device cases: losetup unavailable"
 fi
 
 # A regular file has no io_uring discard (-EOPNOTSUPP): the engine goes on with BLKDISCARD, which a

@@ -16,6 +16,7 @@ set -u
 name=$1 dev=$2 kernel=$3 abi=$4 phase=${5:-all}
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+. ci/lib.sh # device_field
 # Refusals are recorded as bad input (tests/lib.sh), from here: the host's tests/vm/matrix.sh keeps them.
 BAD_WHERE="$kernel $name $abi" BAD_DEV=$dev
 FIO=build/fio/fio
@@ -29,9 +30,8 @@ case "$format" in *TYPE3*) type=3 ;; esac
 all=GUARD,REFTAG,APPTAG
 [ "$type" = 3 ] && all=GUARD,APPTAG
 scsi=0
-case "$name" in scsi-*) scsi=1 ;; esac
+[ "$(device_field "${name%%+*}" kind)" = scsi ] && scsi=1
 MEDIUM_LBA=${MEDIUM_LBA:-37}
-npass=0 nfail=0
 
 report() { # report CASE EXPECT SEEN
 	local r=FAIL
@@ -123,7 +123,7 @@ kernel_pi() { verified --offset=96m --pi_act=1 --pi_chk=GUARD,REFTAG; }
 if [ "$format" = none ]; then
 	# No integrity profile (nvme-512-0): PI refused, whatever the kernel's interface.
 	ABI_OPT=auto refused "pi-no-profile" devices 0 'has no PI integrity profile' --rw=write --bs=4k --pi_chk=GUARD
-	echo "$npass passed, $nfail failed"
+	counts_line
 	exit 0
 fi
 
@@ -146,7 +146,7 @@ if [ "$phase" = two-files ]; then
 	[ -n "$inj" ] && [ "$inj" -ge 40 ] && [ $((rej + sil)) = "$inj" ] && [ $((rej - sil)) -ge -1 ] &&
 		[ $((rej - sil)) -le 1 ] && seen=type1-rejected
 	report "two-files-inject-reftag" type1-rejected "$seen"
-	echo "$npass passed, $nfail failed"
+	counts_line
 	exit 0
 fi
 
@@ -159,7 +159,7 @@ if [ "$abi" = none ]; then
 	report "plain-write-verify" pass "$seen"
 	kernel_pi
 	report "kernel-pi-write-verify" pass "$seen"
-	echo "$npass passed, $nfail failed"
+	counts_line
 	exit 0
 fi
 
@@ -167,7 +167,7 @@ if [ "$phase" = medium-write ]; then
 	# Boot 1 of 2: a region written with PI; the host corrupts LBA MEDIUM_LBA in the image.
 	pi --offset=0 --size=$((64 * i)) --rw=write --bs=$((8 * i)) --pi_chk=$all
 	report "medium-write" pass "$(outcome)"
-	echo "$npass passed, $nfail failed"
+	counts_line
 	exit 0
 fi
 if [ "$phase" = medium-read ]; then
@@ -179,7 +179,7 @@ if [ "$phase" = medium-read ]; then
 	seen=$(outcome)
 	[ "$seen" = EILSEQ ] && ! grep -q "PI guard mismatch at LBA $MEDIUM_LBA:" <<<"$out" && seen="EILSEQ-wrong-LBA"
 	report "medium-corrupt-engine-guard" EILSEQ "$seen"
-	echo "$npass passed, $nfail failed"
+	counts_line
 	exit 0
 fi
 
@@ -301,4 +301,4 @@ if [ -n "$once" ]; then
 		--pi_chk=$all --pi_verify=0
 fi
 
-echo "$npass passed, $nfail failed"
+counts_line

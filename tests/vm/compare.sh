@@ -9,16 +9,13 @@
 # file target), slowed and not; usage errors exit 2 at once. Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
+. "$TOP/tests/lib.sh"
 cd "$TOP" || exit 1
 k=${1:-stock}
 TMP=$(mktemp -d)
 server=
 cleanup() { [ -z "$server" ] || kill "$server" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
-
-pass=0 fail=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 
 tiny=(JOBS=randread-4k MODES=off RUNTIME=2 RAMP=1 REPEAT=3 SIZE=16m)
 
@@ -29,27 +26,27 @@ compare() {
 	env "${tiny[@]}" OUT="$out" "$@" ci/compare.sh >"$TMP/$name.out" 2>"$TMP/$name.err"
 	rc=$?
 	if [ "$rc" = "$want" ]; then
-		ok "$name: exit $rc ($((SECONDS - t0)) s)"
+		pass "$name: exit $rc ($((SECONDS - t0)) s)"
 	else
-		bad "$name: exit $rc, want $want ($((SECONDS - t0)) s)"
+		fail "$name: exit $rc, want $want ($((SECONDS - t0)) s)"
 		tail -n 5 "$TMP/$name.err" "$TMP/$name.out" | sed 's/^/     /'
 	fi
 	[ -s "$out/report.md" ] && [ -s "$out/report.png" ] && ls "$out"/raw/*/r1/*/*.json >/dev/null 2>&1 &&
-		ok "$name: report.md, report.png and raw JSON" || bad "$name: report.md, report.png or raw JSON missing in $out"
+		pass "$name: report.md, report.png and raw JSON" || fail "$name: report.md, report.png or raw JSON missing in $out"
 	if [ -n "$slow" ]; then
 		if grep -q "^| $slow | .*\*\*WORSE\*\*" "$out/report.md" && grep -q "WORSE: $slow [^ ]* randread-4k/qd[0-9]* PI off" "$TMP/$name.out"; then
-			ok "$name: report and output name the slowed row ($(grep -o "WORSE: $slow [^ ]* randread-4k/qd[0-9]*" "$TMP/$name.out" | head -n 1))"
+			pass "$name: report and output name the slowed row ($(grep -o "WORSE: $slow [^ ]* randread-4k/qd[0-9]*" "$TMP/$name.out" | head -n 1))"
 		else
-			bad "$name: the slowed row $slow is not named WORSE"
+			fail "$name: the slowed row $slow is not named WORSE"
 			grep -E 'WORSE|^\| ' "$out/report.md" | sed 's/^/     /'
 		fi
 	fi
 	# no row of a kernel that was not slowed is called worse
 	if grep -E '^(\| .*\*\*WORSE|- WORSE)' "$out/report.md" | grep -vE "^(\| |- WORSE: )$slow " >"$TMP/$name.worse"; then
-		bad "$name: a row of a kernel not slowed is marked WORSE"
+		fail "$name: a row of a kernel not slowed is marked WORSE"
 		sed 's/^/     /' "$TMP/$name.worse"
 	else
-		ok "$name: no row of a kernel not slowed is marked WORSE"
+		pass "$name: no row of a kernel not slowed is marked WORSE"
 	fi
 }
 
@@ -65,22 +62,22 @@ if [ -f "$(kernel_image "$k")" ] || [ -f "$k" ]; then
 	if grep -qx 'ioengine=io_uring' "$same/raw/base/r1/scsi-dif-crc/randread-4k.fio.fio" &&
 		[ -s "$same/raw/base/r1/scsi-dif-crc/randread-4k.fio.json" ] &&
 		grep -q "^| scsi-dif-crc randread-4k/qd1 | engine PI off / fio io_uring | 2 | .* | IOPS >= 0.97: " "$same/report.md"; then
-		ok "slowed: fio's io_uring ran as the peer; the report has engine PI off / fio io_uring over 2 rounds"
+		pass "slowed: fio's io_uring ran as the peer; the report has engine PI off / fio io_uring over 2 rounds"
 	else
-		bad "slowed: no peer result or no modes table in the report"
+		fail "slowed: no peer result or no modes table in the report"
 	fi
 	# the device set: every device measured on every kernel in every round, each with its own rows
 	n=$(grep -cE '^\| (base|again|slow)( \(baseline\))? \| 2 \|' "$same/report.md")
 	if grep -q '^## nvme-512-8-t1 randread-4k/qd32 — PI fio (paced)' "$same/report.md" && [ "$n" = 24 ]; then
-		ok "slowed: both devices of DEVICE=scsi-dif-crc,nvme-512-8-t1, 24 rows of 2 rounds (2 devices x 2 jobs x 2 modes x 3 kernels)"
+		pass "slowed: both devices of DEVICE=scsi-dif-crc,nvme-512-8-t1, 24 rows of 2 rounds (2 devices x 2 jobs x 2 modes x 3 kernels)"
 	else
-		bad "slowed: want rows for both devices, 24 of 2 rounds; found $n"
+		fail "slowed: want rows for both devices, 24 of 2 rounds; found $n"
 	fi
 	# the kernel-side cost: a busy wait per bio (tests/kernel/slow-submit.patch)
 	if ci/kernel.sh patched-slow >"$TMP/kernel-slow.log" 2>&1; then
 		compare kslowed 1 slow KERNELS="base=patched-slow slow=patched-slow" SLOW=slow SLOW_IN=kernel SLOW_PCT=5 REPEAT=2
 	else
-		bad "patched-slow did not build: $(tail -n 1 "$TMP/kernel-slow.log")"
+		fail "patched-slow did not build: $(tail -n 1 "$TMP/kernel-slow.log")"
 	fi
 	# a PI mode the kernel lacks, asked for by name: exit 2 and say which and why
 	env "${tiny[@]}" REPEAT=1 KERNELS="$k" MODES="off engine-sqe128" OUT="$BUILD/compare-test/nomode" ci/compare.sh \
@@ -88,13 +85,13 @@ if [ -f "$(kernel_image "$k")" ] || [ -f "$k" ]; then
 	rc=$?
 	if [ $rc = 2 ] && grep -q "mode engine-sqe128 does not run on $k (scsi-dif-crc): .*uring_pi" "$TMP/nomode.err" &&
 		ls "$BUILD/compare-test/nomode/raw/$k/r1/scsi-dif-crc/randread-4k.off.json" >/dev/null 2>&1; then
-		ok "nomode: exit 2, $(grep -o 'mode engine-sqe128 does not run.*' "$TMP/nomode.err" | cut -c 1-150)"
+		pass "nomode: exit 2, $(grep -o 'mode engine-sqe128 does not run.*' "$TMP/nomode.err" | cut -c 1-150)"
 	else
-		bad "nomode: exit $rc, want 2 with the reason and the off results"
+		fail "nomode: exit $rc, want 2 with the reason and the off results"
 		tail -n 5 "$TMP/nomode.err" | sed 's/^/     /'
 	fi
 else
-	bad "kernel $k is not built (ci/kernel.sh $k)"
+	fail "kernel $k is not built (ci/kernel.sh $k)"
 fi
 
 # HOSTS=: a fio --server on the loopback, the engine with PI off on a file
@@ -109,7 +106,7 @@ if kill -0 "$server" 2>/dev/null; then
 	compare hosts-slowed 1 slow HOSTS="base=$h,slow=$h" SLOW=slow SLOW_PCT=100 DEV="$TMP/target.img"
 	compare hosts-same 0 "" HOSTS="base=$h,again=$h" DEV="$TMP/target.img" THRESHOLD=25
 else
-	bad "fio --server on 127.0.0.1:$port did not start: $(tail -n 2 "$TMP/server.log")"
+	fail "fio --server on 127.0.0.1:$port did not start: $(tail -n 2 "$TMP/server.log")"
 fi
 
 # usage errors: exit 2 and one line saying what is wrong, before any guest boots
@@ -124,11 +121,10 @@ for c in "MODES=bogus|MODES: unknown PI mode bogus" "GATE=iops,foo|GATE=iops,foo
 	rc=$?
 	if [ $rc = 2 ] && [ "$(wc -l <"$TMP/usage.err")" = 1 ] && grep -qF "uring-pi: compare: ${c#*|}" "$TMP/usage.err" &&
 		[ $((SECONDS - t0)) -lt 10 ]; then
-		ok "usage ${c%%|*}: exit 2, $(cat "$TMP/usage.err")"
+		pass "usage ${c%%|*}: exit 2, $(cat "$TMP/usage.err")"
 	else
-		bad "usage ${c%%|*}: exit $rc, want 2 and '${c#*|}' at once: $(head -c 300 "$TMP/usage.err")"
+		fail "usage ${c%%|*}: exit $rc, want 2 and '${c#*|}' at once: $(head -c 300 "$TMP/usage.err")"
 	fi
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done_tests

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Runs in a guest of the debug kernel (ci/kernel.sh patched-debug, tests/vm/kabi.sh):
 #   tests/vm/debug.sh DEV
 # On the device, in this order: the matrix cases (tests/vm/cases.sh, which
@@ -12,13 +12,11 @@
 # Each part prints its own "N passed, N failed"; so does this script.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
+. tests/lib.sh
 FIO=build/fio/fio ENGINE=external:engines/uring_pi.so
-npass=0 nfail=0
-ok() { npass=$((npass + 1)); echo "ok   $*"; }
-bad() { nfail=$((nfail + 1)); echo "FAIL $*"; }
 dbg=/sys/kernel/debug
 grep -q " $dbg debugfs" /proc/mounts || mount -t debugfs none $dbg
-[ -e $dbg/kmemleak ] && echo clear >$dbg/kmemleak && ok "kmemleak is on" || bad "kmemleak is on (CONFIG_DEBUG_KMEMLEAK)"
+[ -e $dbg/kmemleak ] && echo clear >$dbg/kmemleak && pass "kmemleak is on" || fail "kmemleak is on (CONFIG_DEBUG_KMEMLEAK)"
 
 # Pages pinned for I/O and not released yet (/proc/vmstat, per-CPU deltas folded in).
 pins() {
@@ -29,7 +27,7 @@ pins() {
 balanced() {
 	i=0 now=$(pins)
 	while [ "$now" != "$2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); now=$(pins); done
-	[ "$now" = "$2" ] && ok "$1: pinned pages balance ($2 held)" || bad "$1: pinned pages balance ($2 held before, $now after)"
+	[ "$now" = "$2" ] && pass "$1: pinned pages balance ($2 held)" || fail "$1: pinned pages balance ($2 held before, $now after)"
 }
 
 dev=$1
@@ -66,16 +64,16 @@ name=$(echo "${line#*:}" | cut -d' ' -f1)
 			echo 0 >$dbg/fail_make_request/probability
 			what="$name: fio $abi bs=$bs write+verify under faults"
 			if [ $rc -ge 124 ]; then
-				bad "$what: hung or killed (exit $rc)"
+				fail "$what: hung or killed (exit $rc)"
 			elif echo "$out" | grep -qE 'err=84|Invalid or incomplete multibyte|uring_pi: .* (guard|ref tag|app tag)'; then
-				bad "$what: a PI error"; echo "$out" | tail -n 5
+				fail "$what: a PI error"; echo "$out" | tail -n 5
 			elif [ $rc -eq 0 ] && echo "$out" | grep -q 'err= 0' && echo "$out" | grep -q ', 0 errors ('; then
-				ok "$what: passed"
+				pass "$what: passed"
 			elif [ $rc -ne 0 ] && echo "$out" | grep -qE 'err= *[1-9]|fio: |error'; then
 				errs=$((errs + 1))
-				ok "$what: failed with an error fio reports ($(echo "$out" | grep -m 1 -oE 'err= *[0-9]+[^:]*: [^,]*|error=[^ ]*' || echo "exit $rc"))"
+				pass "$what: failed with an error fio reports ($(echo "$out" | grep -m 1 -oE 'err= *[0-9]+[^:]*: [^,]*|error=[^ ]*' || echo "exit $rc"))"
 			else
-				bad "$what: exit $rc without an error report"; echo "$out" | tail -n 5
+				fail "$what: exit $rc without an error report"; echo "$out" | tail -n 5
 			fi
 		done
 	done
@@ -84,8 +82,8 @@ name=$(echo "${line#*:}" | cut -d' ' -f1)
 	out=$("$FIO" --name=after --ioengine=$ENGINE --filename="$dev" --direct=1 --pi_act=0 --pi_chk=GUARD,REFTAG,APPTAG --rw=write --bs=64k \
 		--size=8m --verify=crc32c --do_verify=1 --verify_state_save=0 2>&1)
 	rc=$?
-	[ $rc -eq 0 ] && echo "$out" | grep -q ', 0 errors (' && ok "$name: PI write+verify after the faults" ||
-		{ bad "$name: PI write+verify after the faults"; echo "$out" | tail -n 5; }
+	[ $rc -eq 0 ] && echo "$out" | grep -q ', 0 errors (' && pass "$name: PI write+verify after the faults" ||
+		{ fail "$name: PI write+verify after the faults"; echo "$out" | tail -n 5; }
 
 }
 
@@ -93,8 +91,7 @@ name=$(echo "${line#*:}" | cut -d' ' -f1)
 if [ -e $dbg/kmemleak ]; then
 	echo scan >$dbg/kmemleak; sleep 6; echo scan >$dbg/kmemleak
 	leaks=$(cat $dbg/kmemleak)
-	[ -z "$leaks" ] && ok "kmemleak: no unreferenced object" ||
-		{ bad "kmemleak: $(echo "$leaks" | grep -c '^unreferenced object') unreferenced objects"; echo "$leaks" | head -n 40; }
+	[ -z "$leaks" ] && pass "kmemleak: no unreferenced object" ||
+		{ fail "kmemleak: $(echo "$leaks" | grep -c '^unreferenced object') unreferenced objects"; echo "$leaks" | head -n 40; }
 fi
-echo "$npass passed, $nfail failed"
-[ $nfail -eq 0 ]
+done_tests

@@ -6,24 +6,19 @@
 cd "$TOP" || exit 1
 
 # guest LOG VM.SH-ARGS... -- COMMAND: one ci/vm.sh run (output in LOG); relays COMMAND's "ok"/"FAIL"
-# lines, their "     | " details and its "# " notes, adds its "N passed, N failed" to ours and its
+# lines, their "     | " details and its "# " notes, adds its result line to ours and its
 # bad input records to ours (tests/lib.sh).
 guest() {
-	local log=$1 rc line f
+	local log=$1 rc
 	shift
 	ci/vm.sh "$@" >"$log" 2>&1
 	rc=$?
-	grep -E '^(ok|FAIL) |^     \| |^# ' "$log"
+	grep -E '^(ok|FAIL|skip) |^     \| |^# ' "$log"
 	bad_input_collect "$log"
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
-	if [ -z "$line" ]; then
+	if ! counts_from "$log"; then
 		fail "the guest ended (exit $rc) before its result line (log: $log)"
 		tail -n 5 "$log" | sed 's/^/     | /'
-		return
 	fi
-	npass=$((npass + ${line%% passed*}))
-	f=${line#*passed, }
-	nfail=$((nfail + ${f%% failed*}))
 }
 
 # pi_total FIELD OUTPUT: FIELD (generated, checked, escaped or errors) summed over the PI summary lines.

@@ -89,8 +89,7 @@ if [ "${1:-}" = --guest ]; then
 	exit
 fi
 
-# ---- host: cases from the job files, one guest for the NVMe devices and the first scsi_debug
-# disk, one more per other scsi_debug disk (their DIF settings are global to a guest).
+# ---- host: cases from the job files, one guest per device_boots group (ci/lib.sh).
 out=$BUILD/jobs
 mkdir -p "$out"
 [ $# -gt 0 ] || set -- jobs/*.fio jobs/*/*.fio
@@ -102,14 +101,10 @@ for job in "$@"; do
 		for d in ${devs//,/ }; do echo "$job $d $settings"; done
 	done <<<"$lines" >>"$out/cases.txt"
 done
-devices=$(awk '{print $2}' "$out/cases.txt" | sort -u)
-nvme=$(grep -v '^scsi-' <<<"$devices" | paste -sd, -)
-scsi=$(grep '^scsi-' <<<"$devices")
-set --
-[ -n "$nvme" ] && set -- "$nvme${scsi:+,$(head -n 1 <<<"$scsi")}"
-[ -n "$nvme" ] && scsi=$(tail -n +2 <<<"$scsi")
-for s in $scsi; do set -- "$@" "$s"; done
-for g in "$@"; do
+mapfile -t devices < <(awk '{print $2}' "$out/cases.txt" | sort -u)
+for d in "${devices[@]}"; do device_field "$d" kind >/dev/null || fail "a '# test:' line names $d, not a device of ci/devices"; done
+mapfile -t boots < <(device_boots "${devices[@]}")
+for g in "${boots[@]}"; do
 	list=$out/cases.${g//,/_}.txt
 	awk -v devs=",$g," 'index(devs, "," $2 ",")' "$out/cases.txt" >"$list"
 	echo "== guest (patched): $g, $(wc -l <"$list") runs"

@@ -21,7 +21,6 @@ set -uo pipefail
 cd "$TOP" || exit 1
 out=build/kabi
 mkdir -p "$out"
-npass=0 nfail=0
 # What must not be in a guest's kernel log (KASAN reports say "BUG: KASAN", lockdep's "WARNING: possible ...").
 KERNEL_LOG_BAD='WARNING|BUG|Oops|KASAN|kmemleak: .*suspected|lockdep is turned off|list_(add|del) corruption'
 
@@ -35,27 +34,23 @@ run() {
 	URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 ci/vm.sh -k "$kernel" -d "$(echo "$*" | tr ' ' ,)" \
 		-i build/vm-kabi -t 1800 --dmesg "$out/$label.dmesg" -- "$script" >"$log" 2>&1
 	local rc=$?
-	grep -E '^(FAIL|==|lio.sh)' "$log"
-	local p f
-	p=$(grep -E '^[0-9]+ passed' "$log" | awk '{ s += $1 } END { print s + 0 }')
-	f=$(grep -E '^[0-9]+ passed' "$log" | awk '{ s += $3 } END { print s + 0 }')
-	if ! grep -qE '^[0-9]+ passed' "$log"; then
-		echo "FAIL $label: the test did not run (exit $rc)"; tail -n 5 "$log"; f=$((f + 1))
-	fi
+	grep -E '^(FAIL|skip|==|lio.sh)' "$log"
+	local p0=$npass f0=$nfail line
+	while read -r line; do counts_add "$line"; done < <(grep -E "$RESULT_RE" "$log")
+	grep -qE "$RESULT_RE" "$log" || { fail "$label: the test did not run (exit $rc)"; tail -n 5 "$log"; }
 	if [ -f "$out/$label.dmesg" ] && grep -E "$KERNEL_LOG_BAD" "$out/$label.dmesg"; then
-		echo "FAIL $label: the kernel log has a WARNING, BUG, Oops or a debugging report"; f=$((f + 1))
+		fail "$label: the kernel log has a WARNING, BUG, Oops or a debugging report"
 	else
-		p=$((p + 1))
+		pass "$label: the kernel log has no WARNING, BUG, Oops or debugging report"
 	fi
-	echo "$label: $p passed, $f failed"
-	npass=$((npass + p)) nfail=$((nfail + f))
+	echo "$label: $((npass - p0)) passed, $((nfail - f0)) failed"
 }
 
 # make check-full (MATRIX_ARGS=--full) adds mainline; make check has Debian's 7.x kernel for a mainline one.
 kernels="stock patched patched-debug distro"
 [ "${MATRIX_ARGS:-}" = --full ] && kernels="$kernels mainline"
 for k in $kernels; do
-	ci/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || { echo "FAIL $k: kernel not built"; nfail=$((nfail + 1)); }
+	ci/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || fail "$k: kernel not built (log: $out/kernel-$k.log)"
 done
 t=build/tests/pi_abi_test
 run patched patched "VERBOSE=1 $t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last
@@ -71,5 +66,4 @@ run patched-debug patched-debug tests/vm/debug.sh $debug_devs
 run stock stock "$t -e" nvme-512-8-t1
 [ "${MATRIX_ARGS:-}" = --full ] && run mainline mainline "$t -e -a sqe128" nvme-512-8-t1
 run distro distro "$t -e -a sqe128" nvme-512-8-t1
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+done_tests

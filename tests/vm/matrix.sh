@@ -21,9 +21,12 @@ mkdir -p "$out"
 rows=$out/rows.txt
 : >"$rows"
 imgs=$out/images
-NVME=(nvme-512-8-t1 nvme-512-8-t2 nvme-512-8-t3 nvme-512-16-t1 nvme-4k-8-t1 nvme-4k-16-t1 nvme-4k-16-t3 nvme-4k-64-first nvme-4k-64-last)
+# The devices of ci/devices: those with PI, the NVMe ones among them (their images can be corrupted
+# from the host), and those without (PI must be refused there).
+mapfile -t PI_DEVICES < <(device_names format!=none)
+mapfile -t NVME < <(device_names kind=nvme format!=none)
+mapfile -t NO_PI < <(device_names format=none)
 DEFAULT=nvme-512-8-t1
-npass=0 nfail=0
 
 # guest KERNEL ABI PHASE DEVICE...: one boot, cases.sh on each device
 # (ABI "peer": upstream fio's own PI support, tests/vm/peer.sh; PHASE
@@ -53,6 +56,17 @@ guest() {
 	fi
 }
 
+# every KERNEL ABI PHASE DEVICE...: guest for each of ci/lib.sh's device_boots of DEVICEs.
+every() {
+	local k=$1 abi=$2 phase=$3 boot boots
+	shift 3
+	mapfile -t boots < <(device_boots "$@")
+	for boot in "${boots[@]}"; do
+		# shellcheck disable=SC2046 # the boot's comma-separated devices, one word each
+		guest "$k" "$abi" "$phase" $(tr , ' ' <<<"$boot")
+	done
+}
+
 # The corruption-on-the-medium case: write, flip data bytes of one LBA in
 # each image from the host, boot again and read.
 medium() {
@@ -62,7 +76,7 @@ medium() {
 	KEEP=1 guest "$kernel" "$abi" medium-write "$@"
 	for d in "$@"; do
 		img=$imgs/$d.img
-		case $d in nvme-4k-*) lbs=4096 ;; *) lbs=512 ;; esac
+		lbs=$(device_field "$d" lbs)
 		[ -f "$img" ] || { echo "CASE $kernel $d $abi medium-image expect=exists seen=missing FAIL" | tee -a "$rows"; continue; }
 		# LBA 37's data, bytes 100..103 (QEMU keeps all data first, then all metadata).
 		printf '\x5a\xa5\x5a\xa5' | dd of="$img" bs=1 seek=$((37 * lbs + 100)) conv=notrunc status=none
@@ -81,22 +95,12 @@ for k in $kernels; do
 	}
 done
 
-# With nvme-512-0, a device without integrity: PI refused there too (before any kernel interface).
-guest stock none all $DEFAULT nvme-512-0
+# On the devices without integrity (format none): PI refused there too (before any kernel interface).
+guest stock none all $DEFAULT "${NO_PI[@]}"
+for abi in sqe128 attr; do every patched $abi all "${PI_DEVICES[@]}"; done
 if [ $full = 1 ]; then
-	for abi in sqe128 attr; do
-		guest patched $abi all "${NVME[@]}" scsi-dif-crc
-		guest patched $abi all scsi-dif-ip
-	done
-	for k in mainline distro; do
-		guest $k attr all "${NVME[@]}" scsi-dif-crc
-		guest $k attr all scsi-dif-ip
-	done
+	for k in mainline distro; do every $k attr all "${PI_DEVICES[@]}"; done
 else
-	for abi in sqe128 attr; do
-		guest patched $abi all "${NVME[@]}" scsi-dif-crc
-		guest patched $abi all scsi-dif-ip
-	done
 	guest distro attr all $DEFAULT
 fi
 medium patched sqe128 "${NVME[@]}"
@@ -123,8 +127,8 @@ nfail=$(grep -c ' FAIL$' "$rows")
 	echo "|---|---|---|---|---|---|---|"
 	sed 's/^CASE \([^ ]*\) \([^ ]*\) \([^ ]*\) \([^ ]*\) expect=\([^ ]*\) seen=\([^ ]*\) \(.*\)$/| \1 | \2 | \3 | \4 | \5 | \6 | \7 |/' "$rows"
 	echo
-	echo "$npass passed, $nfail failed"
+	counts_line
 } >"$out/matrix.md"
 echo "table: $out/matrix.md"
-echo "$npass passed, $nfail failed"
+counts_line
 [ "$nfail" -eq 0 ]

@@ -1,38 +1,21 @@
 #!/bin/bash
 # tests/vm/smoke.sh [KERNEL...]: boots every guest kernel that is built (default: stock,
-# mainline, distro, patched) with every device of ci/vm.sh and checks that each device
-# shows its integrity profile in sysfs (the table of docs/harness.md);
+# mainline, distro, patched) with every device of ci/devices (all NVMe ones and the first
+# scsi_debug disk in one guest, each other scsi_debug disk in one more) and checks that each
+# device shows the integrity profile the table gives in sysfs;
 # also checks the launcher itself: exit status and output passing, --dmesg, time limit (124)
 # and, on a kernel with sysrq, panic detection (125).
 set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
+. "$TOP/tests/lib.sh"
 VM=$TOP/ci/vm.sh
+mapfile -t DEVICES < <(device_names "")
 
-# device -> format tag_size protection_interval_bytes (NVMe tag sizes: drivers/nvme/host/core.c,
-# Type 1/2: app tag only = 2, Type 3 16-bit guard: app + ref = 6, Type 3 64-bit guard: 2 + 6 = 8)
-expect() {
-	case $1 in
-	nvme-512-0) echo "none 0 0" ;;
-	nvme-512-8-t1 | nvme-512-8-t2) echo "T10-DIF-TYPE1-CRC 2 512" ;;
-	nvme-512-8-t3) echo "T10-DIF-TYPE3-CRC 6 512" ;;
-	nvme-512-16-t1) echo "EXT-DIF-TYPE1-CRC64 2 512" ;;
-	nvme-4k-8-t1) echo "T10-DIF-TYPE1-CRC 2 4096" ;;
-	nvme-4k-16-t1) echo "EXT-DIF-TYPE1-CRC64 2 4096" ;;
-	nvme-4k-16-t3) echo "EXT-DIF-TYPE3-CRC64 8 4096" ;;
-	nvme-4k-64-first | nvme-4k-64-last) echo "T10-DIF-TYPE1-CRC 2 4096" ;;
-	scsi-dif-crc) echo "T10-DIF-TYPE1-CRC 2 512" ;;
-	scsi-dif-ip) echo "T10-DIF-TYPE1-IP 2 512" ;;
-	esac
-}
-NVME="nvme-512-0 nvme-512-8-t1 nvme-512-8-t2 nvme-512-8-t3 nvme-512-16-t1 nvme-4k-8-t1 nvme-4k-16-t1 nvme-4k-16-t3 nvme-4k-64-first nvme-4k-64-last"
 # What the guest prints for each mapped device: NAME DEV FORMAT TAG_SIZE INTERVAL BYTES
 PROBE='while read -r n d; do b=/sys/block/${d#/dev/}; i=$b/integrity
   echo "$n $d $(cat $i/format) $(cat $i/tag_size) $(cat $i/protection_interval_bytes 2>/dev/null || echo -) $(($(cat $b/size) * 512))"
 done <"$URING_PI_DEVICES"'
 
-pass=0 fail=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 
 # check_devices KERNEL DEVICES: boot with DEVICES, compare every device's sysfs profile.
 check_devices() {
@@ -40,26 +23,26 @@ check_devices() {
 	out=$("$VM" -k "$k" -d "$devs" -t 300 -- "$PROBE" 2>"$TMP/err")
 	rc=$?
 	if [ $rc != 0 ]; then
-		bad "$k: boot with $devs: exit $rc: $(tail -n 2 "$TMP/err" | tr '\n' ' ')"
+		fail "$k: boot with $devs: exit $rc: $(tail -n 2 "$TMP/err" | tr '\n' ' ')"
 		return
 	fi
-	ok "$k: booted with ${devs} ($((SECONDS - t0)) s)"
+	pass "$k: booted with ${devs} ($((SECONDS - t0)) s)"
 	IFS=, read -r -a list <<<"$devs"
 	for d in "${list[@]}"; do
 		[ "$d" != none ] || continue
 		line=$(grep "^$d " <<<"$out")
 		if [ -z "$line" ]; then
-			bad "$k: $d: not mapped in the guest"
+			fail "$k: $d: not mapped in the guest"
 			continue
 		fi
 		read -r _ dev got <<<"$line"
-		want=$(expect "$d")
+		want=$(device_field "$d" format tag interval)
 		if [ "${got% *}" = "$want" ]; then
-			ok "$k: $d ($dev): $want"
+			pass "$k: $d ($dev): $want"
 		else
-			bad "$k: $d ($dev): sysfs has '${got% *}', expected '$want'"
+			fail "$k: $d ($dev): sysfs has '${got% *}', expected '$want'"
 		fi
-		[ "${got##* }" = $((256 * 1024 * 1024)) ] || bad "$k: $d: capacity ${got##* } bytes, expected 256 MiB"
+		[ "${got##* }" = $((256 * 1024 * 1024)) ] || fail "$k: $d: capacity ${got##* } bytes, expected 256 MiB"
 	done
 }
 
@@ -82,7 +65,7 @@ check_corruption() {
 		dd if=/tmp/x of=$d bs=4096 count=16 oflag=direct 2>/dev/null &&
 		dd if=$d bs=4096 count=16 iflag=direct 2>/dev/null | cmp - /tmp/x && echo same' 2>"$TMP/err")
 	if [ "$out" != same ]; then
-		bad "$k: write + read back 16 blocks on $dev: '$out' $(tail -n 1 "$TMP/err")"
+		fail "$k: write + read back 16 blocks on $dev: '$out' $(tail -n 1 "$TMP/err")"
 		return
 	fi
 	flip_byte "$img/$dev.img" $((3 * 4096 + 100))
@@ -92,9 +75,9 @@ check_corruption() {
 	if [ "$out" = "head-ok
 error reading '/dev/nvme0n1': Invalid or incomplete multibyte or wide character" ] &&
 		grep -q 'protection error' "$TMP/dmesg"; then
-		ok "$k: a corrupted data byte in the kept image fails the read with EILSEQ (guard error)"
+		pass "$k: a corrupted data byte in the kept image fails the read with EILSEQ (guard error)"
 	else
-		bad "$k: corrupted image: got '$out'; dmesg: $(grep -m1 -i 'error' "$TMP/dmesg")"
+		fail "$k: corrupted image: got '$out'; dmesg: $(grep -m1 -i 'error' "$TMP/dmesg")"
 	fi
 	rm -rf "$img"
 }
@@ -105,53 +88,51 @@ kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=(stock mainline distro patched)
 tested=0
 for k in "${kernels[@]}"; do
-	[ -f "$(kernel_image "$k")" ] || { echo "skip $k: not built (ci/kernel.sh $k)"; continue; }
+	[ -f "$(kernel_image "$k")" ] || { skip "$k: not built (ci/kernel.sh $k)"; continue; }
 	tested=$((tested + 1))
-	check_devices "$k" "$(echo "$NVME" | tr ' ' ,),scsi-dif-crc"
-	check_devices "$k" scsi-dif-ip
+	while read -r boot; do check_devices "$k" "$boot"; done < <(device_boots "${DEVICES[@]}")
 	if "$VM" -k "$k" -d none -t 300 -- 'test ! -s "$URING_PI_DEVICES"' >/dev/null 2>"$TMP/err"; then
-		ok "$k: boots with -d none"
+		pass "$k: boots with -d none"
 	else
-		bad "$k: -d none: $(tail -n 1 "$TMP/err")"
+		fail "$k: -d none: $(tail -n 1 "$TMP/err")"
 	fi
 	check_corruption "$k"
 	# sysrq 'c' crashes the kernel on purpose, where the kernel has sysrq
 	out=$("$VM" -k "$k" -t 300 -- 'if [ -w /proc/sysrq-trigger ]; then echo c >/proc/sysrq-trigger; else echo nosysrq; fi' 2>"$TMP/err")
 	rc=$?
 	if [ "$out" = nosysrq ] && [ $rc = 0 ]; then
-		:
+		skip "$k: crash detection: the kernel has no sysrq"
 	elif [ $rc = 125 ] && grep -q 'guest kernel panicked' "$TMP/err"; then
-		ok "$k: a kernel crash in the guest gives exit 125"
+		pass "$k: a kernel crash in the guest gives exit 125"
 	else
-		bad "$k: sysrq crash: exit $rc, expected 125: $(tail -n 1 "$TMP/err")"
+		fail "$k: sysrq crash: exit $rc, expected 125: $(tail -n 1 "$TMP/err")"
 	fi
 done
-[ $tested -gt 0 ] || bad "no guest kernel is built (ci/kernel.sh stock)"
+[ $tested -gt 0 ] || fail "no guest kernel is built (ci/kernel.sh stock)"
 
 # The launcher's contract, on the first kernel that is built.
 for k in "${kernels[@]}"; do
 	[ -f "$(kernel_image "$k")" ] || continue
 	out=$(cd "$TOP/ci" && "$VM" -k "$k" --dmesg "$TMP/dmesg" -e SMOKE_VAR='a b' -- 'echo "$SMOKE_VAR"; pwd; echo to-stderr >&2; exit 7' 2>"$TMP/err")
 	rc=$?
-	[ $rc = 7 ] && ok "$k: exit status passed through" || bad "$k: exit status: got $rc, expected 7"
+	[ $rc = 7 ] && pass "$k: exit status passed through" || fail "$k: exit status: got $rc, expected 7"
 	[ "$out" = "a b
-$TOP/ci" ] && ok "$k: stdout, -e and working directory passed through" || bad "$k: stdout was '$out'"
-	grep -qx to-stderr "$TMP/err" && ok "$k: stderr passed through" || bad "$k: stderr was '$(cat "$TMP/err")'"
-	grep -q 'Linux version' "$TMP/dmesg" 2>/dev/null && ok "$k: --dmesg saves the guest's kernel log" || bad "$k: --dmesg file has no kernel log"
+$TOP/ci" ] && pass "$k: stdout, -e and working directory passed through" || fail "$k: stdout was '$out'"
+	grep -qx to-stderr "$TMP/err" && pass "$k: stderr passed through" || fail "$k: stderr was '$(cat "$TMP/err")'"
+	grep -q 'Linux version' "$TMP/dmesg" 2>/dev/null && pass "$k: --dmesg saves the guest's kernel log" || fail "$k: --dmesg file has no kernel log"
 	"$VM" -k "$k" -- 'echo "BUG: in the output, not in the kernel"; echo "Kernel panic" >&2' >/dev/null 2>&1 &&
-		ok "$k: panic words in the command's output are not taken for a crash" || bad "$k: the command's output was taken for a kernel crash"
+		pass "$k: panic words in the command's output are not taken for a crash" || fail "$k: the command's output was taken for a kernel crash"
 	out=$("$VM" -k "$k" -- printf '%s|' 'one arg' two 2>/dev/null)
-	[ "$out" = "one arg|two|" ] && ok "$k: several arguments after -- are a command line" || bad "$k: argv passing gave '$out'"
+	[ "$out" = "one arg|two|" ] && pass "$k: several arguments after -- are a command line" || fail "$k: argv passing gave '$out'"
 	t0=$SECONDS
 	"$VM" -k "$k" -t 5 -- sleep 60 >/dev/null 2>"$TMP/err"
 	rc=$?
 	if [ $rc = 124 ] && grep -q '^uring-pi: guest timed out after 5 s (log: ' "$TMP/err" && [ $((SECONDS - t0)) -lt 30 ]; then
-		ok "$k: -t 5 with sleep 60 gives exit 124 after $((SECONDS - t0)) s"
+		pass "$k: -t 5 with sleep 60 gives exit 124 after $((SECONDS - t0)) s"
 	else
-		bad "$k: timeout: exit $rc after $((SECONDS - t0)) s: $(tail -n 1 "$TMP/err")"
+		fail "$k: timeout: exit $rc after $((SECONDS - t0)) s: $(tail -n 1 "$TMP/err")"
 	fi
 	break
 done
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+done_tests

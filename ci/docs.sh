@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# ci/docs.sh [--check]: writes the tables of the docs that come from the project's data (make docs):
+# docs/harness.md's device table from ci/devices, between its "<!-- generated: devices -->" and
+# "<!-- end: devices -->" lines. --check changes nothing: exit 1, naming the file, if it is not current
+# (make lint runs that).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# Each table: FILE:NAME; NAME_md prints it.
+TABLES="docs/harness.md:devices"
+
+# devices_md: the device table, in Markdown.
+# shellcheck disable=SC2317 # called as ${name}_md
+devices_md() {
+	local d kind lbs ms pi pil pif guard format tag interval note what
+	echo "<!-- ci/docs.sh writes this table from ci/devices: edit that, then run make docs -->"
+	echo "| name | device | sysfs \`integrity/format\`, \`tag_size\`, interval | note |"
+	echo "|---|---|---|---|"
+	for d in $(device_names ""); do
+		read -r kind lbs ms pi pil pif guard format tag interval <<<"$(device_field "$d" kind lbs ms pi pil pif guard format tag interval)"
+		note=$(device_field "$d" note)
+		if [ "$kind" = scsi ]; then
+			what="scsi_debug dif=$pi dix=1 guard=$guard, $lbs-byte sectors"
+		elif [ "$ms" = 0 ]; then
+			what="NVMe, $lbs B blocks, no metadata"
+		else
+			what="NVMe, $lbs+$ms, pi=$pi"
+			[ "$pil" = 0 ] || what+=", pil=$pil"
+			[ "$pif" = 0 ] || what+=", pif=$pif"
+		fi
+		echo "| \`$d\` | $what | $format $tag $interval | $note |"
+	done
+}
+
+# section FILE NAME: FILE with the lines between NAME's markers replaced by NAME_md's output.
+section() {
+	local file=$1 name=$2 begin end
+	begin="<!-- generated: $name -->" end="<!-- end: $name -->"
+	grep -qxF "$begin" "$file" && grep -qxF "$end" "$file" || die "$file has no '$begin' ... '$end' lines"
+	awk -v b="$begin" -v e="$end" -v gen="$("${name}_md")" '
+		$0 == b { print; print gen; skip = 1; next }
+		$0 == e { skip = 0 }
+		!skip' "$file"
+}
+
+check=0
+[ "${1:-}" = --check ] && check=1
+[ $# -eq 0 ] || [ $check = 1 ] && [ $# -le 1 ] || { echo "usage: ci/docs.sh [--check]" >&2; exit 2; }
+stale=0
+for spec in $TABLES; do
+	file=$TOP/${spec%%:*} name=${spec#*:}
+	new=$(section "$file" "$name")
+	if [ "$new" = "$(cat "$file")" ]; then
+		continue
+	elif [ $check = 1 ]; then
+		echo "uring-pi: ${spec%%:*}: the $name table is not what ci/docs.sh makes of the project's data; run make docs" >&2
+		stale=1
+	else
+		printf '%s\n' "$new" >"$file.tmp" && mv "$file.tmp" "$file"
+		say "wrote the $name table of ${spec%%:*}"
+	fi
+done
+exit $stale

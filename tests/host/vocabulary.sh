@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The harness's vocabulary, defined once (ci/lib.sh, ci/devices, tests/lib.sh): the device table as
+# the shell and the Python read it, the grouping of devices into guests, and the result-line counting
+# that tests/run.sh adds up. No guest.
+set -uo pipefail
+. "$(dirname "$0")/../../ci/lib.sh"
+. "$TOP/tests/lib.sh"
+cd "$TOP" || exit 1
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# The shell and the Python read every field of every device alike.
+mapfile -t all < <(device_names "")
+py=$(cd ci && python3 -c '
+import sys
+from compare_util import DEVICE_FIELDS, device_field
+for n in sys.argv[1:]:
+    print("|".join(device_field(n, f) for f in DEVICE_FIELDS))' "${all[@]}")
+sh=$(for d in "${all[@]}"; do
+	for f in $DEVICE_FIELDS; do printf '%s|' "$(device_field "$d" "$f")"; done | sed 's/|$//'; echo
+done)
+if [ "${#all[@]}" -ge 12 ] && [ "$py" = "$sh" ]; then
+	pass "ci/devices: ${#all[@]} devices, the same ${#all[@]} x $(wc -w <<<"$DEVICE_FIELDS") fields read by ci/lib.sh and ci/compare_util.py"
+else
+	fail "ci/devices read differently:"; diff <(echo "$sh") <(echo "$py") | head -n 6 | sed 's/^/     /'
+fi
+# Every line of the table has all its fields, and a name is given once.
+bad=$(awk '!/^#/ && NF > 0 && NF < 12 { print "short line: " $0 } !/^#/ && NF > 0 && seen[$1]++ { print "twice: " $1 }' ci/devices)
+[ -z "$bad" ] && pass "ci/devices: every line has its 12 fields, no name twice" || fail "ci/devices: $bad"
+for d in "${all[@]}"; do
+	read -r kind lbs ms format <<<"$(device_field "$d" kind lbs ms format)"
+	case $kind:$format in nvme:* | scsi:T10-DIF-*) ;; *) fail "$d: kind '$kind' with format '$format'"; continue ;; esac
+	[ $((lbs % 512)) = 0 ] && { [ "$format" = none ] || [ "$ms" -ge 8 ]; } || fail "$d: lbs $lbs, ms $ms, format $format"
+done
+[ "$(device_field nvme-4k-64-first note)" = "PI in the first 8 bytes of the metadata" ] &&
+	[ -z "$(device_field nvme-512-8-t3 note)" ] && [ "$(device_field scsi-dif-ip kind guard format)" = "scsi 1 T10-DIF-TYPE1-IP" ] &&
+	pass "device_field: several fields, a note with spaces, - as an empty note" ||
+	fail "device_field: '$(device_field nvme-4k-64-first note)' '$(device_field nvme-512-8-t3 note)' '$(device_field scsi-dif-ip kind guard format)'"
+device_field nvme-512-8-t9 kind >/dev/null 2>&1 && fail "device_field of an unknown device succeeded" ||
+	pass "device_field of an unknown device fails"
+device_field nvme-512-8-t1 colour >/dev/null 2>&1 && fail "device_field of an unknown field succeeded" ||
+	pass "device_field of an unknown field fails"
+
+# Filters.
+got=$(device_names kind=nvme format!=none | paste -sd ' ')
+[ "$got" = "nvme-512-8-t1 nvme-512-8-t2 nvme-512-8-t3 nvme-512-16-t1 nvme-4k-8-t1 nvme-4k-16-t1 nvme-4k-16-t3 nvme-4k-64-first nvme-4k-64-last" ] &&
+	pass "device_names kind=nvme format!=none: the nine NVMe devices with PI, in the table's order" || fail "device_names kind=nvme format!=none: $got"
+[ "$(device_names format=none)" = nvme-512-0 ] && [ "$(device_names kind=scsi | paste -sd ' ')" = "scsi-dif-crc scsi-dif-ip" ] &&
+	pass "device_names format=none, kind=scsi" || fail "device_names format=none: $(device_names format=none); kind=scsi: $(device_names kind=scsi)"
+device_names colour=red >/dev/null 2>&1 && fail "device_names with an unknown field succeeded" || pass "device_names with an unknown field fails"
+
+# Guests: every NVMe device and the first scsi_debug disk in one, each other scsi_debug disk alone.
+got=$(device_boots scsi-dif-ip nvme-512-8-t1 scsi-dif-crc nvme-4k-16-t3 | paste -sd ' ')
+[ "$got" = "scsi-dif-ip,nvme-512-8-t1,nvme-4k-16-t3 scsi-dif-crc" ] && pass "device_boots: $got" ||
+	fail "device_boots scsi-dif-ip nvme-512-8-t1 scsi-dif-crc nvme-4k-16-t3: '$got'"
+got=$(device_boots scsi-dif-crc scsi-dif-ip | paste -sd ' ')
+[ "$got" = "scsi-dif-crc scsi-dif-ip" ] && pass "device_boots of two scsi_debug disks: two guests" || fail "device_boots of two scsi_debug disks: '$got'"
+
+# A device added to the table is a device of the launcher's usage, of the filters and of the docs' table.
+cp -a ci/devices ci/lib.sh ci/docs.sh ci/vm.sh "$TMP/" && mkdir -p "$TMP/t/ci" "$TMP/t/docs" &&
+	cp "$TMP"/{devices,lib.sh,docs.sh,vm.sh} "$TMP/t/ci/" && cp docs/harness.md "$TMP/t/docs/" &&
+	echo "nvme-4k-8-t3     nvme 4096 8  3  0   0   -     T10-DIF-TYPE3-CRC   6   4096     a trial device" >>"$TMP/t/ci/devices"
+# shellcheck disable=SC1091 # a copy made above
+( . "$TMP/t/ci/lib.sh"; device_names kind=nvme format!=none ) | grep -qx nvme-4k-8-t3 &&
+	grep -q '^devices: .* nvme-4k-8-t3 ' <<<"$("$TMP/t/ci/vm.sh" -h 2>&1)" &&
+	! "$TMP/t/ci/docs.sh" --check 2>/dev/null && "$TMP/t/ci/docs.sh" 2>/dev/null && grep -q '^| `nvme-4k-8-t3` | NVMe, 4096+8, pi=3 | T10-DIF-TYPE3-CRC 6 4096 | a trial device |$' "$TMP/t/docs/harness.md" &&
+	pass "a line added to ci/devices: in the filters, ci/vm.sh's usage and (after make docs; --check fails before) docs/harness.md" ||
+	fail "a device added to ci/devices is not picked up everywhere"
+
+# Counting: result lines with and without skips add up; anything else is not a result line.
+saved=("$npass" "$nfail" "$nskip")
+npass=0 nfail=0 nskip=0
+counts_add "3 passed, 1 failed, 2 skipped" && counts_add "5 passed, 0 failed" && ! counts_add "5 passed, 0 failed, x" &&
+	! counts_add "kabi: 5 passed, 0 failed"
+c=$(counts_line)
+npass=${saved[0]} nfail=${saved[1]} nskip=${saved[2]}
+[ "$c" = "8 passed, 1 failed, 2 skipped" ] && pass "counts_add: '$c'" || fail "counts_add: '$c', expected '8 passed, 1 failed, 2 skipped'"
+printf '#!/bin/bash\necho "ok   a"; echo "skip b: no c"; echo "1 passed, 0 failed, 1 skipped"\n' >"$TMP/a.sh"
+printf '#!/bin/bash\necho "2 passed, 0 failed"; exit 3\n' >"$TMP/b.sh"
+printf '#!/bin/bash\necho none\n' >"$TMP/c.sh"
+chmod +x "$TMP"/[abc].sh
+out=$(tests/run.sh "$TMP/a.sh" 2>&1); rc=$?
+[ $rc = 0 ] && [ "$(tail -n 1 <<<"$out")" = "1 passed, 0 failed, 1 skipped" ] && grep -q "^== $TMP/a.sh: [0-9]* s$" <<<"$out" &&
+	pass "tests/run.sh: a skip is counted and fails nothing; each test's time is printed" || fail "tests/run.sh a.sh: exit $rc: $out"
+out=$(tests/run.sh "$TMP/a.sh" "$TMP/b.sh" "$TMP/c.sh" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$(tail -n 1 <<<"$out")" = "3 passed, 2 failed, 1 skipped" ] && grep -q "^FAIL $TMP/b.sh: exited 3$" <<<"$out" &&
+	grep -q "^FAIL $TMP/c.sh: exited 0 without a result line$" <<<"$out" &&
+	pass "tests/run.sh: a test that exits non-zero with no failure, or without a result line, fails" || fail "tests/run.sh a b c: exit $rc: $out"
+done_tests

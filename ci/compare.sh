@@ -44,9 +44,9 @@ cd "$TOP" || exit 1
 KERNELS=${KERNELS:-stock patched mainline}
 JOBS=${JOBS:-randread-4k randwrite-4k seqread-128k}
 MODES=${MODES:-auto}
-known_modes="none off kernel engine-sqe128 engine-attr engine-attr-noverify fio fio-pi"
+known_modes=$(python3 ci/compare_util.py modes) # the PI modes are defined there
 case $MODES in
-auto) try_modes="off kernel engine-sqe128 engine-attr" ;;
+auto) try_modes=$(python3 ci/compare_util.py modes auto) ;;
 all) try_modes=$known_modes ;;
 *) try_modes=$MODES ;;
 esac

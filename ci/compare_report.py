@@ -19,7 +19,7 @@ import statistics
 import sys
 
 from compare_stats import LEVEL, ratio_interval, verdict
-from compare_util import device_field
+from compare_util import MODES, device_field
 
 # metric -> (title, unit, higher is better)
 METRICS = {
@@ -34,7 +34,7 @@ METRICS = {
 # Under icount a kernel against itself differs by less than 0.5 % (docs/perf.md, section 7).
 AUTO_THRESHOLD = {"real": 10.0, "icount": 2.0}
 TIMINGS = ("real", "icount")
-MODE_ORDER = ["none", "off", "kernel", "engine-sqe128", "engine-attr", "engine-attr-noverify", "fio", "fio-pi"]
+MODE_ORDER = list(MODES)
 # mode pairs compared within each kernel and round (same boot): A, B, what A/B shows, goals on A/B
 PAIRS = [
     ("off", "fio", "engine PI off / fio io_uring", {"iops": (">=", 0.97)}),

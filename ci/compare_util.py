@@ -18,6 +18,8 @@
                                             prints its greeting ("ready DEV KERNEL"); exit 1 if none,
                                             or if the answer to MSG is not "ok" (printed on stderr)
   compare_util.py port                      a free TCP port on 127.0.0.1
+  compare_util.py modes [auto]              the PI modes, in the report's order (auto: those MODES=auto
+                                            tries)
 
 PI modes: none (no PI in the engine, and the kernel's own PI turned off: guests only), off (no PI in
 the engine; the kernel protects a PI device by itself), kernel (pi_act=1), engine-sqe128 / engine-attr (pi_act=0, the engine generates and
@@ -57,6 +59,7 @@ MODES = {
     "fio": {"PI_CHK": "off", "PI_ACT": "1", "PI_ABI": "auto"},
     "fio-pi": {"PI_CHK": "GUARD,REFTAG", "PI_ACT": "0", "PI_ABI": "auto"},
 }
+AUTO_MODES = ("off", "kernel", "engine-sqe128", "engine-attr")
 # metadata per I/O for fio-pi: enough for 128 KiB in 512-byte blocks with 64-byte metadata
 PEER_MD_PER_IO = 16384
 PROBE = f"""[probe]
@@ -235,5 +238,7 @@ if __name__ == "__main__":
         cycles(*args)
     elif cmd == "port":
         port()
+    elif cmd == "modes":
+        print(" ".join(AUTO_MODES if args == ["auto"] else MODES))
     else:
         sys.exit(__doc__)

@@ -114,8 +114,9 @@ lint:
 # kabi.sh first: it builds the four kernels the others boot.
 VM_TESTS := tests/vm/kabi.sh tests/vm/smoke.sh tests/vm/matrix.sh tests/vm/compare.sh tests/vm/jobs.sh \
   tests/vm/trim.sh tests/vm/soak.sh
+# CASES=, KERNELS=, DEVICES= (any of them): only the matrix's cases they select (tests/vm/matrix.sh).
 check-vm: $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
-	@tests/run.sh $(VM_TESTS)
+	@tests/run.sh $(if $(CASES)$(KERNELS)$(DEVICES),tests/vm/matrix.sh,$(VM_TESTS))
 
 # Every test the project has; the last line is "N passed, N failed".
 check: $(UNIT) $(SAN_UNIT) $(ENGINE) $(SAN_ENGINE) $(FUZZ_BIN) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so

@@ -23,6 +23,8 @@ fatal() {
 $BB mount -t proc proc /proc
 $BB mount -t sysfs sysfs /sys
 $BB grep -q '^[^ ]* /dev devtmpfs' /proc/mounts || $BB mount -t devtmpfs devtmpfs /dev
+# devtmpfs has no /dev/fd, which bash's process substitution, <(...), needs.
+[ -e /dev/fd ] || $BB ln -s /proc/self/fd /dev/fd
 # The repository (this script's) may lie under a directory that gets a tmpfs below (a CI
 # clone under /tmp): hold a bind mount of it and put it back on top of the tmpfs.
 TOP=$(cd "$($BB dirname "$0")/.." && pwd)

@@ -21,6 +21,18 @@ counts_add() {
 counts_from() { counts_add "$(grep -E "$RESULT_RE" "$1" | tail -n 1)"; }
 # counts_line: our result line; the test's exit status follows from it: done_tests.
 counts_line() { echo "$npass passed, $nfail failed, $nskip skipped"; }
+# case_selected KERNEL/DEVICE/ABI/CASE: CASES (comma-separated shell globs; unset: every case) selects
+# that case: a pattern with a / is matched against the whole id, one without against the case's name.
+case_selected() {
+	local p pats
+	[ -n "${CASES:-}" ] || return 0
+	IFS=, read -r -a pats <<<"$CASES"
+	for p in "${pats[@]}"; do
+		# shellcheck disable=SC2053 # the pattern is a glob
+		case $p in */*) [[ $1 == $p ]] && return 0 ;; *) [[ ${1##*/} == $p ]] && return 0 ;; esac
+	done
+	return 1
+}
 done_tests() {
 	san_ok || fail "sanitizer report outside the cases above$san_msg"
 	[ -n "${SAN_LOG:-}" ] && rmdir "$SAN_LOG" 2>/dev/null

@@ -56,16 +56,40 @@ got=$(device_boots scsi-dif-ip nvme-512-8-t1 scsi-dif-crc nvme-4k-16-t3 | paste 
 got=$(device_boots scsi-dif-crc scsi-dif-ip | paste -sd ' ')
 [ "$got" = "scsi-dif-crc scsi-dif-ip" ] && pass "device_boots of two scsi_debug disks: two guests" || fail "device_boots of two scsi_debug disks: '$got'"
 
-# A device added to the table is a device of the launcher's usage, of the filters and of the docs' table.
-cp -a ci/devices ci/lib.sh ci/docs.sh ci/vm.sh "$TMP/" && mkdir -p "$TMP/t/ci" "$TMP/t/docs" &&
-	cp "$TMP"/{devices,lib.sh,docs.sh,vm.sh} "$TMP/t/ci/" && cp docs/harness.md "$TMP/t/docs/" &&
+# A device added to the table is a device of the launcher's usage, of the filters, of the matrix's
+# guests (both ABIs on the patched kernel, the medium case) and of the docs' table.
+mkdir -p "$TMP/t/ci" "$TMP/t/docs" "$TMP/t/tests/vm" && cp ci/{devices,lib.sh,docs.sh,vm.sh} "$TMP/t/ci/" &&
+	cp tests/lib.sh "$TMP/t/tests/" && cp tests/vm/{matrix.sh,cases.sh} "$TMP/t/tests/vm/" && cp docs/harness.md "$TMP/t/docs/" &&
 	echo "nvme-4k-8-t3     nvme 4096 8  3  0   0   -     T10-DIF-TYPE3-CRC   6   4096     a trial device" >>"$TMP/t/ci/devices"
+plan=$("$TMP/t/tests/vm/matrix.sh" --plan 2>&1)
 # shellcheck disable=SC1091 # a copy made above
 ( . "$TMP/t/ci/lib.sh"; device_names kind=nvme format!=none ) | grep -qx nvme-4k-8-t3 &&
 	grep -q '^devices: .* nvme-4k-8-t3 ' <<<"$("$TMP/t/ci/vm.sh" -h 2>&1)" &&
-	! "$TMP/t/ci/docs.sh" --check 2>/dev/null && "$TMP/t/ci/docs.sh" 2>/dev/null && grep -q '^| `nvme-4k-8-t3` | NVMe, 4096+8, pi=3 | T10-DIF-TYPE3-CRC 6 4096 | a trial device |$' "$TMP/t/docs/harness.md" &&
-	pass "a line added to ci/devices: in the filters, ci/vm.sh's usage and (after make docs; --check fails before) docs/harness.md" ||
-	fail "a device added to ci/devices is not picked up everywhere"
+	[ "$(grep -cE '^== patched, (sqe128, all|attr, all|sqe128, medium-write|sqe128, medium-read): .*,nvme-4k-8-t3(,|$)' <<<"$plan")" = 4 ] &&
+	! "$TMP/t/ci/docs.sh" --check 2>/dev/null && "$TMP/t/ci/docs.sh" 2>/dev/null &&
+	grep -q '^| `nvme-4k-8-t3` | NVMe, 4096+8, pi=3 | T10-DIF-TYPE3-CRC 6 4096 | a trial device |$' "$TMP/t/docs/harness.md" &&
+	pass "a line added to ci/devices: in the filters, ci/vm.sh's usage, the matrix's 4 patched guests and (after make docs; --check fails before) docs/harness.md" ||
+	{ fail "a device added to ci/devices is not picked up everywhere"; printf '     | %s\n' "$plan"; }
+
+# Tests by id: CASES, KERNELS, DEVICES select cases (case_selected) and the guests that boot (--plan).
+CASES='inject-*,patched/scsi-*/attr/bs-not-multiple' case_selected stock/nvme-512-8-t1/sqe128/inject-guard-50pct &&
+	CASES='inject-*,patched/scsi-*/attr/bs-not-multiple' case_selected patched/scsi-dif-ip/attr/bs-not-multiple &&
+	! CASES='inject-*,patched/scsi-*/attr/bs-not-multiple' case_selected patched/scsi-dif-ip/sqe128/bs-not-multiple &&
+	! CASES='patched/*/attr' case_selected patched/nvme-512-8-t1/attr/escape-write && case_selected x/y/z/anything &&
+	pass "case_selected: names and whole ids, globs, comma-separated; unset selects all" || fail "case_selected"
+p1=$(CASES=patched/nvme-512-8-t1/sqe128/inject-guard-50pct tests/vm/matrix.sh --plan)
+p2=$(CASES=medium-corrupt-device-guard DEVICES=nvme-4k-8-t1 tests/vm/matrix.sh --plan | paste -sd '|')
+p3=$(KERNELS=stock,distro CASES='*/fio-*' tests/vm/matrix.sh --plan | paste -sd '|')
+p4=$(tests/vm/matrix.sh --plan | wc -l)
+[ "$p1" = "== patched, sqe128, all: nvme-512-8-t1" ] &&
+	[ "$p2" = "== patched, sqe128, medium-write: nvme-4k-8-t1|== patched, sqe128, medium-read: nvme-4k-8-t1" ] &&
+	[ "$p3" = "== distro, peer, all: nvme-512-8-t1|== distro, peer, medium-write: nvme-512-8-t1|== distro, peer, medium-read: nvme-512-8-t1" ] &&
+	[ "$p4" = 12 ] && pass "matrix.sh --plan: one id boots one guest with one device; a medium case both its boots; the peer by its ABI; 12 guests unfiltered" ||
+	fail "matrix.sh --plan: '$p1' / '$p2' / '$p3' / $p4 guests"
+l1=$(tests/vm/cases.sh --list T10-DIF-TYPE1-CRC sqe128 | wc -l)
+l2=$(tests/vm/cases.sh --list none attr)
+[ "$l1" = 26 ] && [ "$l2" = pi-no-profile ] && pass "cases.sh --list: 26 cases on a PI device, pi-no-profile on one without" ||
+	fail "cases.sh --list: $l1 cases, '$l2'"
 
 # Counting: result lines with and without skips add up; anything else is not a result line.
 saved=("$npass" "$nfail" "$nskip")

@@ -10,27 +10,37 @@
 # ENGINE_SO: the engine to test (default engines/uring_pi.so).
 # One line per case:
 #   CASE <kernel> <device> <abi> <case> expect=<x> seen=<y> ok|FAIL
-# and a last line "N passed, N failed".
+# or "skip <kernel>/<device>/<abi>/<case>: WHY" for a case this device or pass does not have,
+# and a last line "N passed, N failed, N skipped".
+# Each case is a function, listed in the table of its phase below with what it requires. Its id is
+# KERNEL/DEVICE/ABI/CASE (a matrix row's first four columns). CASES=PATTERN[,PATTERN...] runs only
+# the cases whose id (a pattern with a /) or name (one without) matches a pattern (shell globs),
+# and before a selected case the ones whose writes it reads (need).
 # shellcheck disable=SC2046 # $(region ...) is two fio options, split into two words on purpose
+#   tests/vm/cases.sh --list FORMAT ABI [PHASE]: the names of the cases of that phase, one a line.
 set -u
-name=$1 dev=$2 kernel=$3 abi=$4 phase=${5:-all}
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . ci/lib.sh # device_field
+if [ "${1:-}" = --list ]; then
+	format=$2 abi=$3 phase=${4:-all} name=- kernel=- scsi=0 type=1 interval=512 list=1
+else
+	name=$1 dev=$2 kernel=$3 abi=$4 phase=${5:-all} list=0
+	blk=/sys/block/$(basename "${dev%%:*}")
+	format=$(cat "$blk/integrity/format")
+	interval=$(cat "$blk/integrity/protection_interval_bytes")
+fi
 # Refusals are recorded as bad input (tests/lib.sh), from here: the host's tests/vm/matrix.sh keeps them.
-BAD_WHERE="$kernel $name $abi" BAD_DEV=$dev
+BAD_WHERE="$kernel $name $abi" BAD_DEV=${dev:-}
 FIO=build/fio/fio
 ENGINE_SO=${ENGINE_SO:-engines/uring_pi.so}
-blk=/sys/block/$(basename "${dev%%:*}")
-format=$(cat "$blk/integrity/format")
-interval=$(cat "$blk/integrity/protection_interval_bytes")
 type=1
 case "$format" in *TYPE3*) type=3 ;; esac
 # The checks the format has (Type 3: no ref tag).
 all=GUARD,REFTAG,APPTAG
 [ "$type" = 3 ] && all=GUARD,APPTAG
 scsi=0
-[ "$(device_field "${name%%+*}" kind)" = scsi ] && scsi=1
+[ $list = 1 ] || [ "$(device_field "${name%%+*}" kind)" != scsi ] || scsi=1
 MEDIUM_LBA=${MEDIUM_LBA:-37}
 
 report() { # report CASE EXPECT SEEN
@@ -120,25 +130,27 @@ verified() {
 plain() { verified --offset=64m; }
 kernel_pi() { verified --offset=96m --pi_act=1 --pi_chk=GUARD,REFTAG; }
 
-if [ "$format" = none ]; then
-	# No integrity profile (nvme-512-0): PI refused, whatever the kernel's interface.
-	ABI_OPT=auto refused "pi-no-profile" devices 0 'has no PI integrity profile' --rw=write --bs=4k --pi_chk=GUARD
-	counts_line
-	exit 0
-fi
 
-if [ "$phase" = two-files ]; then
+# ---- The cases. Each c_NAME runs one case and reports it (report or refused).
+c_pi_no_profile() { # no integrity profile: PI refused, whatever the kernel's interface
+	ABI_OPT=auto refused "pi-no-profile" devices 0 'has no PI integrity profile' --rw=write --bs=4k --pi_chk=GUARD
+}
+c_two_files_write_verify() {
 	# Each file keeps the metadata size and checks of its own format. The second device first: the
 	# metadata buffers grow for the file opened later (refused before).
-	dev="${dev#*:}:${dev%%:*}"
+	local d=$dev gen chk
+	dev="${d#*:}:${d%%:*}"
 	pi --size=4m --rw=randwrite --bsrange=4k-16k --blockalign=4k --iodepth=16 \
 		--pi_chk=GUARD,REFTAG,APPTAG --verify=crc32c --do_verify=1 --verify_fatal=1
+	dev=$d
 	seen=$(outcome) gen=$(summary generated) chk=$(summary checked)
 	[ "$seen" = pass ] && { [ -z "$gen" ] || [ "$gen" = 0 ] || [ "$gen" != "$chk" ]; } && seen="generated=$gen,checked=$chk"
 	report "two-files-write-verify" pass "$seen"
+}
+c_two_files_inject_reftag() {
 	# Injected ref tags, files in turn: rejected on the Type 1 device (whose device checks must
 	# have REFTAG, not the Type 3 file's set), silent on the Type 3 one (no ref tag there).
-	dev="${dev#*:}:${dev%%:*}"
+	local inj rej sil
 	pi --size=4m --rw=randwrite --bs=4k --iodepth=8 --pi_chk=GUARD,REFTAG,APPTAG --pi_inject=reftag \
 		--continue_on_error=all --number_ios=40
 	inj=$(summary injected) rej=$(summary rejected) sil=$(summary silent)
@@ -146,68 +158,52 @@ if [ "$phase" = two-files ]; then
 	[ -n "$inj" ] && [ "$inj" -ge 40 ] && [ $((rej + sil)) = "$inj" ] && [ $((rej - sil)) -ge -1 ] &&
 		[ $((rej - sil)) -le 1 ] && seen=type1-rejected
 	report "two-files-inject-reftag" type1-rejected "$seen"
-	counts_line
-	exit 0
-fi
-
-if [ "$abi" = none ]; then
-	# No PI path in this kernel: refused, never run unprotected.
-	for a in auto sqe128 attr; do
-		ABI_OPT=$a refused "pi-refused-$a" kernels 0 '' --rw=write --bs="$i" --pi_chk=$all
-	done
-	plain
-	report "plain-write-verify" pass "$seen"
-	kernel_pi
-	report "kernel-pi-write-verify" pass "$seen"
-	counts_line
-	exit 0
-fi
-
-if [ "$phase" = medium-write ]; then
-	# Boot 1 of 2: a region written with PI; the host corrupts LBA MEDIUM_LBA in the image.
+}
+c_pi_refused() { # ABI: no PI path in this kernel: refused, never run unprotected
+	ABI_OPT=$1 refused "pi-refused-$1" kernels 0 '' --rw=write --bs="$i" --pi_chk=$all
+}
+c_medium_write() { # boot 1 of 2: a region written with PI; the host corrupts LBA MEDIUM_LBA in the image
 	pi --offset=0 --size=$((64 * i)) --rw=write --bs=$((8 * i)) --pi_chk=$all
 	report "medium-write" pass "$(outcome)"
-	counts_line
-	exit 0
-fi
-if [ "$phase" = medium-read ]; then
-	# Boot 2 of 2: the device catches it when it checks the guard ...
+}
+c_medium_corrupt_device_guard() { # boot 2 of 2: the device catches it when it checks the guard ...
 	pi --offset=0 --size=$((64 * i)) --rw=read --bs=$((8 * i)) --pi_chk=$all
 	report "medium-corrupt-device-guard" EILSEQ "$(outcome)"
-	# ... and the engine does when it does not, naming the LBA.
+}
+c_medium_corrupt_engine_guard() { # ... and the engine does when it does not, naming the LBA
 	pi --offset=0 --size=$((64 * i)) --rw=read --bs=$((8 * i)) --pi_chk=${all#GUARD,}
 	seen=$(outcome)
 	[ "$seen" = EILSEQ ] && ! grep -q "PI guard mismatch at LBA $MEDIUM_LBA:" <<<"$out" && seen="EILSEQ-wrong-LBA"
 	report "medium-corrupt-engine-guard" EILSEQ "$seen"
-	counts_line
-	exit 0
-fi
-
+}
 # Ordinary I/O through the engine is unchanged by the kernel's PI path.
-plain
-report "plain-write-verify" pass "$seen"
-kernel_pi
-report "kernel-pi-write-verify" pass "$seen"
-# A kernel without the extended SQE (all but the patched one) must refuse it.
-if [ "$abi" = attr ] && [ "${kernel%-debug}" != patched ]; then
+c_plain_write_verify() { plain; report "plain-write-verify" pass "$seen"; }
+c_kernel_pi_write_verify() { kernel_pi; report "kernel-pi-write-verify" pass "$seen"; }
+c_sqe128_refused() { # a kernel without the extended SQE (all but the patched one) must refuse it
 	ABI_OPT=sqe128 refused "sqe128-refused" kernels 0 'ignores the PI descriptor of pi_abi=sqe128' --rw=write \
 		--bs="$i" --pi_chk=$all
-fi
-
+}
 # Must pass: write then read back, tags checked by the device and the engine, data by fio's verify.
 v=(--verify=crc32c --do_verify=1 --verify_fatal=1)
-pi $(region 0 2) --rw=write --bs="$i" --iodepth=1 --pi_chk=$all "${v[@]}"
-seen=$(outcome); [ "$seen" = pass ] && [ "$(summary checked)" = 0 ] && seen=pass-unchecked
-report "seq-write-verify-qd1-bs1" pass "$seen"
-pi $(region 2 2) --rw=randwrite --bsrange="$i"-$((16 * i)) --blockalign="$i" --iodepth=32 --pi_chk=$all "${v[@]}"
-report "rand-write-verify-qd32-bs1..16" pass "$(outcome)"
-pi $(region 4 2) --rw=write --bs=$((16 * i)) --iodepth=32 --iodepth_batch_submit=8 --pi_chk=$all "${v[@]}"
-report "seq-write-verify-qd32-bs16" pass "$(outcome)"
-
+c_seq_write_verify_qd1_bs1() { # region 0, app tag 0x1234 (the engine's default)
+	pi $(region 0 2) --rw=write --bs="$i" --iodepth=1 --pi_chk=$all "${v[@]}"
+	seen=$(outcome); [ "$seen" = pass ] && [ "$(summary checked)" = 0 ] && seen=pass-unchecked
+	report "seq-write-verify-qd1-bs1" pass "$seen"
+}
+c_rand_write_verify_qd32_bs1_16() {
+	pi $(region 2 2) --rw=randwrite --bsrange="$i"-$((16 * i)) --blockalign="$i" --iodepth=32 --pi_chk=$all "${v[@]}"
+	report "rand-write-verify-qd32-bs1..16" pass "$(outcome)"
+}
+c_seq_write_verify_qd32_bs16() { # region 4
+	pi $(region 4 2) --rw=write --bs=$((16 * i)) --iodepth=32 --iodepth_batch_submit=8 --pi_chk=$all "${v[@]}"
+	report "seq-write-verify-qd32-bs16" pass "$(outcome)"
+}
 # Reads completed short (tests/vm/short_read.c halves each one at submission and counts the bytes
 # it submits): fio requeues the rest, the engine checks what completed: every byte read, once.
-if [ -f build/tests/short_read.so ]; then
-	cnt=/tmp/short_read.$$
+c_short_read_checked() {
+	local cnt=/tmp/short_read.$$ chk bytes shortened
+	[ -f build/tests/short_read.so ] || { report "short-read-checked" pass "no-shim(make build/tests/short_read.so)"; return; }
+	need seq-write-verify-qd32-bs16
 	echo "0 0 0" >"$cnt"
 	SHORT_READ_COUNT=$cnt PRELOAD=build/tests/short_read.so pi $(region 4 2) --rw=read --bs=$((16 * i)) \
 		--iodepth=8 --pi_chk=$all
@@ -217,88 +213,190 @@ if [ -f build/tests/short_read.so ]; then
 	[ "$seen" = pass ] && { [ -z "$bytes" ] || [ "$((${chk:-0} * i))" != "$bytes" ] || [ "${shortened:-0}" = 0 ]; } &&
 		seen="checked=${chk:-?}x$i,read=${bytes:-?},shortened=${shortened:-?}"
 	report "short-read-checked" pass "$seen"
-else
-	report "short-read-checked" pass "no-shim(make build/tests/short_read.so)"
-fi
-
+}
 # Tags written with apptag 0x1234 (region 0): masked and unchecked mismatches pass.
-pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x12ff --apptag_mask=0xff00
-report "apptag-mismatch-masked" pass "$(outcome)"
-pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=${all%,APPTAG} --apptag=0x5678
-report "apptag-mismatch-unchecked" pass "$(outcome)"
-# Written with the 0xffff escape: the device checks nothing; a reader expecting another app tag
-# fails each escaped interval (pi_escape=fail, the default) or accepts and counts it.
-pi $(region 6) --rw=write --bs=$((4 * i)) --pi_chk=$all --apptag=0xffff
-report "escape-write" pass "$(outcome)"
-pi $(region 6) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0xffff
-seen=$(outcome); [ "$seen" = pass ] && [ "$(summary escaped)" != $((1048576 / i)) ] && seen="escaped=$(summary escaped)"
-report "escape-read-own" pass "$seen"
-pi $(region 6) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321
-seen=$(outcome); [ "$seen" = EILSEQ ] && ! grep -q '^uring_pi: .*: PI escape at LBA' <<<"$out" && seen=EILSEQ-unreported
-report "escape-read-fail" EILSEQ "$seen"
-pi $(region 6) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321 --pi_escape=accept
-seen=$(outcome); [ "$seen" = pass ] && [ "$(summary escaped)" != $((1048576 / i)) ] && seen="escaped=$(summary escaped)"
-report "escape-read-accept" pass "$seen"
-
+c_apptag_mismatch_masked() {
+	need seq-write-verify-qd1-bs1
+	pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x12ff --apptag_mask=0xff00
+	report "apptag-mismatch-masked" pass "$(outcome)"
+}
+c_apptag_mismatch_unchecked() {
+	need seq-write-verify-qd1-bs1
+	pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=${all%,APPTAG} --apptag=0x5678
+	report "apptag-mismatch-unchecked" pass "$(outcome)"
+}
+# Written with the 0xffff escape (region 6): the device checks nothing; a reader expecting another app
+# tag fails each escaped interval (pi_escape=fail, the default) or accepts and counts it.
+c_escape_write() {
+	pi $(region 6) --rw=write --bs=$((4 * i)) --pi_chk=$all --apptag=0xffff
+	report "escape-write" pass "$(outcome)"
+}
+# escaped_read CASE EXPECT ARGS...: a read of region 12 or 6 (ARGS), all its intervals escaped.
+escaped_read() {
+	local case=$1 want=$2
+	shift 2
+	pi "$@" --rw=read --bs=$((4 * i)) --pi_chk=$all
+	seen=$(outcome)
+	if [ "$want" = EILSEQ ]; then
+		[ "$seen" = EILSEQ ] && ! grep -q '^uring_pi: .*: PI escape at LBA' <<<"$out" && seen=EILSEQ-unreported
+	else
+		[ "$seen" = pass ] && [ "$(summary escaped)" != $((1048576 / i)) ] && seen="escaped=$(summary escaped)"
+	fi
+	report "$case" "$want" "$seen"
+}
+c_escape_read_own() { need escape-write; escaped_read escape-read-own pass $(region 6) --apptag=0xffff; }
+c_escape_read_fail() { need escape-write; escaped_read escape-read-fail EILSEQ $(region 6) --apptag=0x4321; }
+c_escape_read_accept() {
+	need escape-write
+	escaped_read escape-read-accept pass $(region 6) --apptag=0x4321 --pi_escape=accept
+}
 # Never written (region 12): QEMU's NVMe reads unwritten blocks back all-ones, escaped tuples the
 # device does not check; the engine fails them unless told to accept them.
-if [ $scsi = 0 ]; then
-	pi $(region 12) --rw=read --bs=$((4 * i)) --pi_chk=$all
-	seen=$(outcome); [ "$seen" = EILSEQ ] && ! grep -q '^uring_pi: .*: PI escape at LBA' <<<"$out" && seen=EILSEQ-unreported
-	report "unwritten-read-fail" EILSEQ "$seen"
-	pi $(region 12) --rw=read --bs=$((4 * i)) --pi_chk=$all --pi_escape=accept
-	seen=$(outcome); [ "$seen" = pass ] && [ "$(summary escaped)" != $((1048576 / i)) ] && seen="escaped=$(summary escaped)"
-	report "unwritten-read-accept" pass "$seen"
-fi
-
+c_unwritten_read_fail() { escaped_read unwritten-read-fail EILSEQ $(region 12); }
+c_unwritten_read_accept() { escaped_read unwritten-read-accept pass $(region 12) --pi_escape=accept; }
 # Must fail: an app tag mismatch on read (the device checks it on NVMe; on scsi_debug the engine does).
-pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321
-seen=$(outcome)
-[ "$seen" = EILSEQ ] && [ $scsi = 1 ] && ! grep -q 'PI apptag mismatch at LBA' <<<"$out" && seen=EILSEQ-unreported
-report "apptag-mismatch-read" EILSEQ "$seen"
-
-# Must fail: every injected corruption rejected by the device, none silent.
-for tag in guard reftag apptag; do
-	[ $tag = reftag ] && [ "$type" = 3 ] && continue	# Type 3 has no ref tag to check
-	[ $tag = apptag ] && [ $scsi = 1 ] && continue		# scsi_debug does not check the app tag
-	pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --iodepth=8 --pi_chk=$all --pi_inject=$tag \
-		--pi_inject_pct=50 --continue_on_error=all --number_ios=200
+c_apptag_mismatch_read() {
+	need seq-write-verify-qd1-bs1
+	pi $(region 0 2) --rw=read --bs=$((4 * i)) --pi_chk=$all --apptag=0x4321
+	seen=$(outcome)
+	[ "$seen" = EILSEQ ] && [ $scsi = 1 ] && ! grep -q 'PI apptag mismatch at LBA' <<<"$out" && seen=EILSEQ-unreported
+	report "apptag-mismatch-read" EILSEQ "$seen"
+}
+# injected CASE N ARGS...: N writes of region 8 with corrupted tags (ARGS): every one rejected by the
+# device, none silent.
+injected() {
+	local case=$1 n=$2 inj rej sil
+	shift 2
+	pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --iodepth=8 --pi_chk=$all "$@" --continue_on_error=all --number_ios="$n"
 	inj=$(summary injected) rej=$(summary rejected) sil=$(summary silent)
 	seen="injected=${inj:-?},rejected=${rej:-?},silent=${sil:-?}"
 	[ -n "$inj" ] && [ "$inj" -gt 0 ] && [ "$inj" = "$rej" ] && [ "$sil" = 0 ] && seen='all-rejected'
-	report "inject-$tag-50pct" all-rejected "$seen"
-done
+	report "$case" all-rejected "$seen"
+}
+c_inject_50pct() { injected "inject-$1-50pct" 200 --pi_inject="$1" --pi_inject_pct=50; }
 # An app tag one bit from the escape: the corrupted tag is never the escape (which the device would skip).
-if [ $scsi = 0 ]; then
-	pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --iodepth=8 --pi_chk=$all --pi_inject=apptag --apptag=0xfffe \
-		--continue_on_error=all --number_ios=100
-	inj=$(summary injected) rej=$(summary rejected) sil=$(summary silent)
-	seen="injected=${inj:-?},rejected=${rej:-?},silent=${sil:-?}"
-	[ -n "$inj" ] && [ "$inj" -gt 0 ] && [ "$inj" = "$rej" ] && [ "$sil" = 0 ] && seen='all-rejected'
-	report "inject-apptag-fffe" all-rejected "$seen"
-fi
-pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --pi_chk=$all --pi_inject=guard --pi_inject_pct=0 \
-	--number_ios=100
-report "inject-rate-0" pass "$(outcome)"
-
-# Must fail before any I/O: md_per_io_size one byte short, bs not a multiple of the interval.
-md=$(cat "$blk/metadata_bytes" 2>/dev/null || echo 8)
-refused "md-one-byte-short" "metadata buffers" 10 "md_per_io_size=$((4 * md - 1)) is too small" --rw=write \
-	--bs=$((4 * i)) --pi_chk=$all --md_per_io_size=$((4 * md - 1))
-refused "bs-not-multiple" options 10 "is not a multiple of the $i-byte protection interval" --rw=write \
-	--bs=$((i + i / 2)) --pi_chk=$all
-# And, once: an offset not a multiple of the interval (512-byte intervals: an offset off by less is refused
-# by O_DIRECT itself); pi_act=1 with the kernel's PI generation off (the same check of the engine's on every
-# device: tried on the default device and on SCSI); on SCSI an app tag nobody would check.
-if [ -n "$once" ]; then
-	[ "$i" -gt 512 ] && refused "offset-not-multiple" options 10 "offset $((10 * 1048576 + 512)) is not a multiple" \
+c_inject_apptag_fffe() { injected inject-apptag-fffe 100 --pi_inject=apptag --apptag=0xfffe; }
+c_inject_rate_0() {
+	pi $(region 8 2) --rw=randwrite --bs=$((2 * i)) --pi_chk=$all --pi_inject=guard --pi_inject_pct=0 \
+		--number_ios=100
+	report "inject-rate-0" pass "$(outcome)"
+}
+# Must fail before any I/O: md_per_io_size one byte short, bs not a multiple of the interval, an
+# offset not a multiple of the interval (512-byte intervals: an offset off by less is refused by
+# O_DIRECT itself), pi_act=1 with the kernel's PI generation off, on SCSI an app tag nobody checks.
+c_md_one_byte_short() {
+	local md
+	md=$(cat "$blk/metadata_bytes" 2>/dev/null || echo 8)
+	refused "md-one-byte-short" "metadata buffers" 10 "md_per_io_size=$((4 * md - 1)) is too small" --rw=write \
+		--bs=$((4 * i)) --pi_chk=$all --md_per_io_size=$((4 * md - 1))
+}
+c_bs_not_multiple() {
+	refused "bs-not-multiple" options 10 "is not a multiple of the $i-byte protection interval" --rw=write \
+		--bs=$((i + i / 2)) --pi_chk=$all
+}
+c_offset_not_multiple() {
+	refused "offset-not-multiple" options 10 "offset $((10 * 1048576 + 512)) is not a multiple" \
 		--rw=write --bs="$i" --pi_chk=$all --offset=$((10 * 1048576 + 512))
-	if [ "$name" = nvme-512-8-t1 ] || [ $scsi = 1 ]; then
-		OFF=write_generate refused "kernel-pi-write_generate-off" devices 10 'integrity/write_generate is off' \
-			--rw=write --bs="$i" --pi_act=1 --pi_chk=GUARD,REFTAG
-	fi
-	[ $scsi = 1 ] && refused "scsi-apptag-pi_verify-0" devices 10 'cannot check the app tag' --rw=write --bs="$i" \
+}
+c_kernel_pi_write_generate_off() {
+	OFF=write_generate refused "kernel-pi-write_generate-off" devices 10 'integrity/write_generate is off' \
+		--rw=write --bs="$i" --pi_act=1 --pi_chk=GUARD,REFTAG
+}
+c_scsi_apptag_pi_verify_0() {
+	refused "scsi-apptag-pi_verify-0" devices 10 'cannot check the app tag' --rw=write --bs="$i" \
 		--pi_chk=$all --pi_verify=0
-fi
+}
 
+# ---- Requirements: has REQ succeeds when this device and pass have REQ, else sets $why.
+has() {
+	case $1 in
+	-) return 0 ;;
+	nvme) why="scsi_debug has no such case"; [ $scsi = 0 ] ;;
+	scsi) why="a scsi_debug case"; [ $scsi = 1 ] ;;
+	reftag) why="Type 3 has no ref tag"; [ "$type" != 3 ] ;;
+	apptag-checked) why="scsi_debug does not check the app tag"; [ $scsi = 0 ] ;;
+	big-interval) why="512-byte intervals: O_DIRECT refuses such an offset itself"; [ "$i" -gt 512 ] ;;
+	# Refusals come before the engine picks an ABI: what only they check is done once per device
+	# and kernel, not again in the patched kernel's attr pass.
+	once) why="checked in the sqe128 pass"; ! { [ "$abi" = attr ] && [ "$kernel" = patched ]; } ;;
+	no-sqe128) why="this kernel has the extended SQE"; [ "$abi" = attr ] && [ "${kernel%-debug}" != patched ] ;;
+	write_generate) why="tried on nvme-512-8-t1 and on scsi_debug"; [ "$name" = nvme-512-8-t1 ] || [ $scsi = 1 ] ;;
+	*) why="unknown requirement $1"; return 1 ;;
+	esac
+}
+# The table of the phase: lines "CASE REQUIREMENTS FUNCTION [ARG]" (REQUIREMENTS: comma-separated, or -).
+table() {
+	if [ "$format" = none ]; then
+		echo "pi-no-profile - c_pi_no_profile"
+	elif [ "$phase" = two-files ]; then
+		echo "two-files-write-verify - c_two_files_write_verify"
+		echo "two-files-inject-reftag - c_two_files_inject_reftag"
+	elif [ "$abi" = none ]; then
+		for a in auto sqe128 attr; do echo "pi-refused-$a - c_pi_refused $a"; done
+		echo "plain-write-verify - c_plain_write_verify"
+		echo "kernel-pi-write-verify - c_kernel_pi_write_verify"
+	elif [ "$phase" = medium-write ]; then
+		echo "medium-write - c_medium_write"
+	elif [ "$phase" = medium-read ]; then
+		echo "medium-corrupt-device-guard - c_medium_corrupt_device_guard"
+		echo "medium-corrupt-engine-guard - c_medium_corrupt_engine_guard"
+	else
+		cat <<-'EOF'
+			plain-write-verify - c_plain_write_verify
+			kernel-pi-write-verify - c_kernel_pi_write_verify
+			sqe128-refused no-sqe128 c_sqe128_refused
+			seq-write-verify-qd1-bs1 - c_seq_write_verify_qd1_bs1
+			rand-write-verify-qd32-bs1..16 - c_rand_write_verify_qd32_bs1_16
+			seq-write-verify-qd32-bs16 - c_seq_write_verify_qd32_bs16
+			short-read-checked - c_short_read_checked
+			apptag-mismatch-masked - c_apptag_mismatch_masked
+			apptag-mismatch-unchecked - c_apptag_mismatch_unchecked
+			escape-write - c_escape_write
+			escape-read-own - c_escape_read_own
+			escape-read-fail - c_escape_read_fail
+			escape-read-accept - c_escape_read_accept
+			unwritten-read-fail nvme c_unwritten_read_fail
+			unwritten-read-accept nvme c_unwritten_read_accept
+			apptag-mismatch-read - c_apptag_mismatch_read
+			inject-guard-50pct - c_inject_50pct guard
+			inject-reftag-50pct reftag c_inject_50pct reftag
+			inject-apptag-50pct apptag-checked c_inject_50pct apptag
+			inject-apptag-fffe nvme c_inject_apptag_fffe
+			inject-rate-0 - c_inject_rate_0
+			md-one-byte-short - c_md_one_byte_short
+			bs-not-multiple - c_bs_not_multiple
+			offset-not-multiple big-interval,once c_offset_not_multiple
+			kernel-pi-write_generate-off write_generate,once c_kernel_pi_write_generate_off
+			scsi-apptag-pi_verify-0 scsi,once c_scsi_apptag_pi_verify_0
+		EOF
+	fi
+}
+mapfile -t TABLE < <(table)
+[ $list = 0 ] || { printf '%s\n' "${TABLE[@]}" | awk '{print $1}'; exit 0; }
+declare -A ran=()
+# run CASE: runs CASE (once) when this device and pass have what it requires, else a counted skip.
+run() {
+	local c=$1 line req fn arg r why
+	[ -z "${ran[$c]:-}" ] || return 0
+	ran[$c]=1
+	for line in "${TABLE[@]}"; do
+		read -r name_ req fn arg <<<"$line"
+		[ "$name_" = "$c" ] || continue
+		for r in ${req//,/ }; do has "$r" || { skip "$kernel/$name/$abi/$c: $why"; return 0; }; done
+		"$fn" ${arg:+"$arg"}
+		return 0
+	done
+	fail "$kernel/$name/$abi/$c: no such case in the table of this phase"
+}
+# need CASE: the case whose writes this one reads runs first, whether CASES selects it or not.
+need() { run "$1"; }
+
+n=0
+for line in "${TABLE[@]}"; do
+	read -r c _ <<<"$line"
+	case_selected "$kernel/$name/$abi/$c" || continue
+	n=$((n + 1))
+	run "$c"
+done
+[ $n -gt 0 ] || [ -z "${CASES:-}" ] || echo "# CASES=$CASES selects no case of $kernel/$name/$abi ($phase)"
 counts_line

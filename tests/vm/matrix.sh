@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The PI matrix: kernels x devices x cases (tests/vm/cases.sh), each guest
 # booted with ci/vm.sh. Prints every case, writes the table to
-# build/matrix/matrix.md, ends with "N passed, N failed".
-#   tests/vm/matrix.sh [--full]
+# build/matrix/matrix.md, ends with "N passed, N failed, N skipped" (a skip:
+# a case the device or pass does not have, with the reason).
+#   [KERNELS=...] [DEVICES=...] [CASES=...] tests/vm/matrix.sh [--full] [--plan]
+# (the filters: below, at wanted; make check-vm CASES=... runs this alone).
+# --plan: print the guests it would boot ("== KERNEL, ABI, PHASE: DEVICES"), boot none.
 # Default (make check): every case on every device on the patched kernel
 # with each ABI; the default device on stock and distro (Debian's 7.x,
 # standing for mainline: no mainline build in make check); the
@@ -14,12 +17,15 @@ set -uo pipefail
 . "$(dirname "$0")/../../ci/lib.sh"
 . "$TOP/tests/lib.sh" # bad_input_collect: the refusals cases.sh records
 cd "$TOP" || exit 1
-full=0
-[ "${1:-${MATRIX_ARGS:-}}" = --full ] && full=1
+full=0 plan=0
+for a in "$@" ${MATRIX_ARGS:-}; do
+	case $a in --full) full=1 ;; --plan) plan=1 ;; *) echo "usage: tests/vm/matrix.sh [--full] [--plan]" >&2; exit 2 ;; esac
+done
 out=build/matrix
 mkdir -p "$out"
-rows=$out/rows.txt
+rows=$out/rows.txt skips=$out/skips.txt
 : >"$rows"
+: >"$skips"
 imgs=$out/images
 # The devices of ci/devices: those with PI, the NVMe ones among them (their images can be corrupted
 # from the host), and those without (PI must be refused there).
@@ -28,27 +34,57 @@ mapfile -t NVME < <(device_names kind=nvme format!=none)
 mapfile -t NO_PI < <(device_names format=none)
 DEFAULT=nvme-512-8-t1
 
-# guest KERNEL ABI PHASE DEVICE...: one boot, cases.sh on each device
+# Filters: KERNELS= and DEVICES= (names, space- or comma-separated) keep those kernels and devices,
+# CASES= the cases it selects (tests/lib.sh, case_selected; ids KERNEL/DEVICE/ABI/CASE, a matrix row's
+# first four columns). A guest with nothing selected does not boot. The peer (ABI fio-io_uring and
+# fio-io_uring_cmd in the rows) runs under CASES= only when a pattern names it ("*/fio-*").
+in_list() { [[ " ${2//,/ } " == *" $1 "* ]]; }
+kernel_wanted() { [ -z "${KERNELS:-}" ] || in_list "$1" "$KERNELS"; }
+# wanted KERNEL ABI PHASE DEVICE: the guest would run a selected case on DEVICE (two-files: A+B).
+wanted() {
+	local k=$1 abi=$2 phase=$3 d=$4 c
+	kernel_wanted "$k" || return 1
+	for c in ${d//+/ }; do [ -z "${DEVICES:-}" ] || in_list "$c" "$DEVICES" || return 1; done
+	[ -n "${CASES:-}" ] || return 0
+	[ "$abi" != peer ] || { [[ ,$CASES, == *,*/fio-* ]]; return; }
+	for c in $(tests/vm/cases.sh --list "$(device_field "${d%%+*}" format)" "$abi" "$phase"); do
+		case_selected "$k/$d/$abi/$c" && return 0
+	done
+	return 1
+}
+
+# guest KERNEL ABI PHASE DEVICE...: one boot, cases.sh on each device that is wanted
 # (ABI "peer": upstream fio's own PI support, tests/vm/peer.sh; PHASE
 # two-files: one cases.sh run with the two devices in one fio job).
 guest() {
-	local kernel=$1 abi=$2 phase=$3 devs script="" d log
+	local kernel=$1 abi=$2 phase=$3 devs script="" d log env=()
 	shift 3
+	if [ "$phase" = two-files ]; then
+		wanted "$kernel" "$abi" "$phase" "$1+$2" || return 0
+		script="tests/vm/cases.sh $1+$2 \$$(dev_var "$1"):\$$(dev_var "$2") $kernel $abi $phase"
+	else
+		local keep=()
+		for d in "$@"; do wanted "$kernel" "$abi" "${WANT_PHASE:-$phase}" "$d" && keep+=("$d"); done
+		set -- "${keep[@]}"
+		[ $# -gt 0 ] || return 0
+		for d in "$@"; do
+			if [ "$abi" = peer ]; then
+				script="$script tests/vm/peer.sh $d \$$(dev_var "$d") $kernel $phase;"
+			else
+				script="$script tests/vm/cases.sh $d \$$(dev_var "$d") $kernel $abi $phase;"
+			fi
+		done
+	fi
 	devs=$(echo "$*" | tr ' ' ,)
-	for d in "$@"; do
-		if [ "$abi" = peer ]; then
-			script="$script tests/vm/peer.sh $d \$$(dev_var "$d") $kernel $phase;"
-		elif [ "$phase" != two-files ]; then
-			script="$script tests/vm/cases.sh $d \$$(dev_var "$d") $kernel $abi $phase;"
-		fi
-	done
-	[ "$phase" = two-files ] && script="tests/vm/cases.sh $1+$2 \$$(dev_var "$1"):\$$(dev_var "$2") $kernel $abi $phase"
+	[ -z "${CASES:-}" ] || env=(-e "CASES=${GUEST_CASES:-$CASES}")
 	log=$out/$kernel-$abi-$phase-${devs//,/_}.log
 	echo "== $kernel, $abi, $phase: $devs"
-	ci/vm.sh -k "$kernel" -d "$devs" -i "$imgs" ${KEEP:+--keep-images} -t "${GUEST_LIMIT:-2400}" -- "$script" >"$log" 2>&1
+	[ $plan = 0 ] || return 0
+	ci/vm.sh -k "$kernel" -d "$devs" -i "$imgs" ${KEEP:+--keep-images} "${env[@]}" -t "${GUEST_LIMIT:-2400}" -- "$script" >"$log" 2>&1
 	local rc=$?
-	grep '^CASE\|^     |' "$log"
+	grep '^CASE\|^     |\|^skip \|^# ' "$log"
 	grep '^CASE' "$log" >>"$rows"
+	grep '^skip ' "$log" >>"$skips"
 	bad_input_collect "$log"
 	if [ $rc -ne 0 ] && ! grep -q '^CASE' "$log"; then
 		echo "CASE $kernel $devs $abi guest expect=runs seen=exit-$rc FAIL" | tee -a "$rows"
@@ -70,10 +106,14 @@ every() {
 # The corruption-on-the-medium case: write, flip data bytes of one LBA in
 # each image from the host, boot again and read.
 medium() {
-	local kernel=$1 abi=$2 d lbs img
+	local kernel=$1 abi=$2 d lbs img keep=()
 	shift 2
+	for d in "$@"; do wanted "$kernel" "$abi" medium-read "$d" && keep+=("$d"); done
+	[ ${#keep[@]} -gt 0 ] || return 0
+	set -- "${keep[@]}"
+	[ $plan = 0 ] || { WANT_PHASE=medium-read guest "$kernel" "$abi" medium-write "$@"; guest "$kernel" "$abi" medium-read "$@"; return; }
 	rm -rf "$imgs"
-	KEEP=1 guest "$kernel" "$abi" medium-write "$@"
+	KEEP=1 GUEST_CASES=medium-write WANT_PHASE=medium-read guest "$kernel" "$abi" medium-write "$@"
 	for d in "$@"; do
 		img=$imgs/$d.img
 		lbs=$(device_field "$d" lbs)
@@ -89,6 +129,7 @@ medium() {
 kernels="stock patched distro"
 [ $full = 1 ] && kernels="$kernels mainline"
 for k in $kernels; do
+	kernel_wanted "$k" && [ $plan = 0 ] || continue
 	ci/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || {
 		echo "CASE $k - - kernel expect=built seen=failed FAIL" | tee -a "$rows"
 		tail -n 5 "$out/kernel-$k.log"
@@ -113,8 +154,12 @@ peer_kernel=distro
 guest $peer_kernel peer all $DEFAULT
 medium $peer_kernel peer $DEFAULT
 
+[ $plan = 0 ] || exit 0
 npass=$(grep -c ' ok$' "$rows")
 nfail=$(grep -c ' FAIL$' "$rows")
+nskip=$(wc -l <"$skips")
+[ -s "$rows" ] || fail "KERNELS='${KERNELS:-}' DEVICES='${DEVICES:-}' CASES='${CASES:-}' select no case of the matrix ($(
+	[ $full = 1 ] && echo full || echo default): kernels $kernels)"
 {
 	echo "# PI matrix ($( [ $full = 1 ] && echo full || echo default ))"
 	echo

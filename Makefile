@@ -28,21 +28,21 @@ config.mk: configure
 	./configure
 
 deps:
-	ci/deps.sh
+	scripts/deps.sh
 
 # The main job: KERNEL=patched|stock|mainline|distro|PATH DEVICE=nvme-512-8-t1 JOB=jobs/...
 run:
-	ci/run.sh
+	scripts/run.sh
 
 ifneq ($(ISAL_PREFIX),)
 # Built when missing (the scripts check versions themselves; make distclean rebuilds).
 $(ISAL_PREFIX)/lib/libisal.a:
-	ci/isal.sh
+	scripts/isal.sh
 endif
 
 ifeq ($(FIO_PINNED),yes)
 $(FIO): | $(ISAL_DEP)
-	ISAL_PREFIX=$(ISAL_PREFIX) ci/fio.sh
+	ISAL_PREFIX=$(ISAL_PREFIX) scripts/fio.sh
 endif
 
 # The build-id of the fio binary the engine is built for (checked at load time).
@@ -78,9 +78,9 @@ $(BUILD)/bench/pi_bench: bench/pi_bench.c bench/crc_multi.c bench/crc_multi.h en
 bench: $(BUILD)/bench/pi_bench
 	{ $(BUILD)/bench/pi_bench; echo; echo "instructions per 4 KiB I/O (callgrind):"; bench/instr.sh $(BUILD)/bench/pi_bench; } | tee $(BUILD)/bench.txt
 
-# Kernels compared on the jobs of jobs/perf/ (KERNELS=, DEVICE=, REPEAT=, OUT=, HOSTS=...: see ci/compare.sh).
+# Kernels compared on the jobs of jobs/perf/ (KERNELS=, DEVICE=, REPEAT=, OUT=, HOSTS=...: see compare/compare.sh).
 compare: $(ENGINE) $(FIO)
-	ci/compare.sh
+	compare/compare.sh
 
 # The kernel ABI test, run in guests (tests/vm/).
 $(BUILD)/tests/pi_abi_test: tests/kabi/pi_abi_test.c tests/unit/check.h $(PURE_SRC) $(PURE_HDR) $(ISAL_DEP)
@@ -126,9 +126,9 @@ check: $(UNIT) $(SAN_UNIT) $(ENGINE) $(SAN_ENGINE) $(FUZZ_BIN) $(BUILD)/tests/pi
 # tests/bad-input.sh, last in check and check-host, tables them in build/bad-input.md and fails on a
 # refusal that is not one line with a non-zero exit, or that wrote. This refreshes docs/bad-input.md.
 .PHONY: bad-input-doc docs
-# The docs' tables made from the project's data (docs/harness.md's devices from ci/devices).
+# The docs' tables made from the project's data (docs/harness.md's devices from vm/devices).
 docs:
-	@ci/docs.sh
+	@scripts/docs.sh
 
 bad-input-doc:
 	@tests/bad-input.sh docs/bad-input.md
@@ -144,7 +144,7 @@ soak: $(ENGINE) $(FIO)
 
 # The kernel series, patch by patch: applies, builds, checkpatch --strict; the result boots.
 patches-check: $(BUILD)/tests/pi_abi_test
-	ci/patches-check.sh
+	kernel-patches/check.sh
 
 clean:
 	rm -rf $(ENGINE) $(BUILD)/tests $(BUILD)/bench $(BUILD)/fio-build-id.h

@@ -2,12 +2,12 @@
 # make lint: shellcheck on every shell script of the repository (a tracked file whose #! line runs a
 # shell, or a sourced *.sh library; settings in .shellcheckrc) and checkpatch.pl --no-tree -f on the
 # engine's C (the rules left out: CHECKPATCH_IGNORE, set and explained in the Makefile); the docs'
-# generated tables are current (ci/docs.sh --check).
+# generated tables are current (scripts/docs.sh --check).
 # One ok/FAIL line per file; ends with "N passed, N failed".
 source "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 1
 
-# checkpatch.pl and the two files it reads beside it, from Debian's linux-source-6.12 (ci/deps-vm.sh
+# checkpatch.pl and the two files it reads beside it, from Debian's linux-source-6.12 (scripts/deps-vm.sh
 # installs it), taken once into build/checkpatch/: no kernel tree has to be built first.
 tarball=/usr/src/linux-source-6.12.tar.xz
 cp_dir=build/checkpatch
@@ -15,7 +15,7 @@ cp_dir=build/checkpatch
 checkpatch() {
 	local t
 	if [ ! -f "$cp_dir/checkpatch.pl" ] || [ "$tarball" -nt "$cp_dir/checkpatch.pl" ]; then
-		[ -f "$tarball" ] || { echo "no $tarball: run ci/deps-vm.sh (as root) to install linux-source-6.12"; return 1; }
+		[ -f "$tarball" ] || { echo "no $tarball: run scripts/deps-vm.sh (as root) to install linux-source-6.12"; return 1; }
 		t=$(mktemp -d build/checkpatch.XXXXXX) &&
 			tar -C "$t" -xmJf "$tarball" --wildcards --strip-components=2 '*/scripts/checkpatch.pl' \
 				'*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch' &&
@@ -53,7 +53,7 @@ if [ -n "${CHECKPATCH_IGNORE:-}" ]; then
 	cp_pid=$!
 fi
 if ! command -v shellcheck >/dev/null; then
-	fail "shellcheck: not installed; run ci/deps.sh (as root)"
+	fail "shellcheck: not installed; run scripts/deps.sh (as root)"
 else
 	out=$(shellcheck -f gcc "${scripts[@]}" 2>&1); rc=$?
 	if [ "$rc" -gt 1 ]; then fail "shellcheck exited $rc: $out"; else per_file shellcheck "$out" "${scripts[@]}"; fi
@@ -70,6 +70,6 @@ else
 		per_file checkpatch "$out" "${c_files[@]}"
 	fi
 fi
-# The docs' tables that come from the project's data (ci/docs.sh).
-if out=$(ci/docs.sh --check 2>&1); then pass "docs: the generated tables are current"; else fail "docs: $out"; fi
+# The docs' tables that come from the project's data (scripts/docs.sh).
+if out=$(scripts/docs.sh --check 2>&1); then pass "docs: the generated tables are current"; else fail "docs: $out"; fi
 done_tests

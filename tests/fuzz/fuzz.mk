@@ -10,7 +10,7 @@ FUZZ_DEP    := tests/fuzz/fuzz.h tests/fuzz/ref.h $(FUZZ_SRC) $(PURE_HDR) $(ISAL
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEP)
 	@command -v $(FUZZ_CC) >/dev/null || { echo "uring-pi: $(FUZZ_CC) not found: the fuzz harnesses need clang" \
-	  "and libclang-rt-14-dev; run ci/deps.sh (as root)" >&2; exit 1; }
+	  "and libclang-rt-14-dev; run scripts/deps.sh (as root)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) $(ISAL_CPPFLAGS) \
 	  -o $@ $< $(FUZZ_SRC) $(ISAL_LIBS)

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# tests/host/compare-report.sh: make compare's statistics and verdicts (ci/compare_stats.py,
-# ci/compare_report.py) on results made up here with known noise and known regressions:
+# tests/host/compare-report.sh: make compare's statistics and verdicts (compare/stats.py,
+# compare/report.py) on results made up here with known noise and known regressions:
 # t quantiles against the table, the interval's coverage, and the report's verdict and exit
 # status for a kernel against itself, a 3 % and a 10 % regression, a gated CPU cost, one round.
 # Ends with "N passed, N failed".
 set -uo pipefail
-. "$(dirname "$0")/../../ci/lib.sh"
+. "$(dirname "$0")/../../scripts/lib.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-PYTHONPATH=$TOP/ci python3 - "$TOP/ci/compare_report.py" "$TMP" <<'PY'
+PYTHONPATH=$TOP/compare python3 - "$TOP/compare/report.py" "$TMP" <<'PY'
 import json, math, os, random, subprocess, sys
-import compare_stats as st
+import stats as st
 
 report, tmp = sys.argv[1], sys.argv[2]
 npass = nfail = 0

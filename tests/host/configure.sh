@@ -7,13 +7,13 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 alt=$TOP/build/fio-alt
 if [ ! -x "$alt/fio" ]; then
 	rm -rf "$alt" && mkdir -p "$alt"
-	tar -C "$alt" --strip-components=1 -xzf "$(bash -c "source $TOP/ci/lib.sh; fetch f/fio/fio_3.41.orig.tar.gz a40b45112005e30a67bab6be4860b198c35104a628b6ec4d15720d62b5d1bab9")"
+	tar -C "$alt" --strip-components=1 -xzf "$(bash -c "source $TOP/scripts/lib.sh; fetch f/fio/fio_3.41.orig.tar.gz a40b45112005e30a67bab6be4860b198c35104a628b6ec4d15720d62b5d1bab9")"
 	(cd "$alt" && ./configure --disable-native --disable-isal >/dev/null && make -s -j"$(nproc)" fio >/dev/null 2>&1) ||
 		{ fail "building a second fio tree"; done_tests; exit 1; }
 fi
 # A copy of the project that builds against the other tree.
 mkdir -p "$tmp/p"
-cp -r "$TOP/configure" "$TOP/Makefile" "$TOP/engines" "$TOP/ci" "$TOP/tests" "$tmp/p/"
+cp -r "$TOP/configure" "$TOP/Makefile" "$TOP/engines" "$TOP/scripts" "$TOP/tests" "$tmp/p/"
 mkdir -p "$tmp/p/build" && ln -s "$TOP/build/isal" "$tmp/p/build/isal"
 (cd "$tmp/p" && ./configure --fio="$alt" >"$tmp/configure.log" 2>&1)
 grep -q "^fio .*fio-3.41 in $alt" "$tmp/configure.log" && pass "configure --fio reports the other tree" ||

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The harness's vocabulary, defined once (ci/lib.sh, ci/devices, tests/lib.sh): the device table as
+# The harness's vocabulary, defined once (scripts/lib.sh, vm/devices, tests/lib.sh): the device table as
 # the shell and the Python read it, the grouping of devices into guests, and the result-line counting
 # that tests/run.sh adds up. No guest.
 set -uo pipefail
-. "$(dirname "$0")/../../ci/lib.sh"
+. "$(dirname "$0")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 1
 TMP=$(mktemp -d)
@@ -11,22 +11,22 @@ trap 'rm -rf "$TMP"' EXIT
 
 # The shell and the Python read every field of every device alike.
 mapfile -t all < <(device_names "")
-py=$(cd ci && python3 -c '
+py=$(cd compare && python3 -c '
 import sys
-from compare_util import DEVICE_FIELDS, device_field
+from util import DEVICE_FIELDS, device_field
 for n in sys.argv[1:]:
     print("|".join(device_field(n, f) for f in DEVICE_FIELDS))' "${all[@]}")
 sh=$(for d in "${all[@]}"; do
 	for f in $DEVICE_FIELDS; do printf '%s|' "$(device_field "$d" "$f")"; done | sed 's/|$//'; echo
 done)
 if [ "${#all[@]}" -ge 12 ] && [ "$py" = "$sh" ]; then
-	pass "ci/devices: ${#all[@]} devices, the same ${#all[@]} x $(wc -w <<<"$DEVICE_FIELDS") fields read by ci/lib.sh and ci/compare_util.py"
+	pass "vm/devices: ${#all[@]} devices, the same ${#all[@]} x $(wc -w <<<"$DEVICE_FIELDS") fields read by scripts/lib.sh and compare/util.py"
 else
-	fail "ci/devices read differently:"; diff <(echo "$sh") <(echo "$py") | head -n 6 | sed 's/^/     /'
+	fail "vm/devices read differently:"; diff <(echo "$sh") <(echo "$py") | head -n 6 | sed 's/^/     /'
 fi
 # Every line of the table has all its fields, and a name is given once.
-bad=$(awk '!/^#/ && NF > 0 && NF < 12 { print "short line: " $0 } !/^#/ && NF > 0 && seen[$1]++ { print "twice: " $1 }' ci/devices)
-[ -z "$bad" ] && pass "ci/devices: every line has its 12 fields, no name twice" || fail "ci/devices: $bad"
+bad=$(awk '!/^#/ && NF > 0 && NF < 12 { print "short line: " $0 } !/^#/ && NF > 0 && seen[$1]++ { print "twice: " $1 }' vm/devices)
+[ -z "$bad" ] && pass "vm/devices: every line has its 12 fields, no name twice" || fail "vm/devices: $bad"
 for d in "${all[@]}"; do
 	read -r kind lbs ms format <<<"$(device_field "$d" kind lbs ms format)"
 	case $kind:$format in nvme:* | scsi:T10-DIF-*) ;; *) fail "$d: kind '$kind' with format '$format'"; continue ;; esac
@@ -58,18 +58,19 @@ got=$(device_boots scsi-dif-crc scsi-dif-ip | paste -sd ' ')
 
 # A device added to the table is a device of the launcher's usage, of the filters, of the matrix's
 # guests (both ABIs on the patched kernel, the medium case) and of the docs' table.
-mkdir -p "$TMP/t/ci" "$TMP/t/docs" "$TMP/t/tests/vm" && cp ci/{devices,lib.sh,docs.sh,vm.sh} "$TMP/t/ci/" &&
-	cp tests/lib.sh "$TMP/t/tests/" && cp tests/vm/{matrix.sh,cases.sh} "$TMP/t/tests/vm/" && cp docs/harness.md "$TMP/t/docs/" &&
-	echo "nvme-4k-8-t3     nvme 4096 8  3  0   0   -     T10-DIF-TYPE3-CRC   6   4096     a trial device" >>"$TMP/t/ci/devices"
+mkdir -p "$TMP/t/vm" "$TMP/t/scripts" "$TMP/t/docs" "$TMP/t/tests/vm" && cp vm/{devices,vm.sh} "$TMP/t/vm/" &&
+	cp scripts/{lib.sh,docs.sh} "$TMP/t/scripts/" && cp tests/lib.sh "$TMP/t/tests/" && cp tests/vm/{matrix.sh,cases.sh} "$TMP/t/tests/vm/" &&
+	cp docs/harness.md "$TMP/t/docs/" &&
+	echo "nvme-4k-8-t3     nvme 4096 8  3  0   0   -     T10-DIF-TYPE3-CRC   6   4096     a trial device" >>"$TMP/t/vm/devices"
 plan=$("$TMP/t/tests/vm/matrix.sh" --plan 2>&1)
 # shellcheck disable=SC1091 # a copy made above
-( . "$TMP/t/ci/lib.sh"; device_names kind=nvme format!=none ) | grep -qx nvme-4k-8-t3 &&
-	grep -q '^devices: .* nvme-4k-8-t3 ' <<<"$("$TMP/t/ci/vm.sh" -h 2>&1)" &&
+( . "$TMP/t/scripts/lib.sh"; device_names kind=nvme format!=none ) | grep -qx nvme-4k-8-t3 &&
+	grep -q '^devices: .* nvme-4k-8-t3 ' <<<"$("$TMP/t/vm/vm.sh" -h 2>&1)" &&
 	[ "$(grep -cE '^== patched, (sqe128, all|attr, all|sqe128, medium-write|sqe128, medium-read): .*,nvme-4k-8-t3(,|$)' <<<"$plan")" = 4 ] &&
-	! "$TMP/t/ci/docs.sh" --check 2>/dev/null && "$TMP/t/ci/docs.sh" 2>/dev/null &&
+	! "$TMP/t/scripts/docs.sh" --check 2>/dev/null && "$TMP/t/scripts/docs.sh" 2>/dev/null &&
 	grep -q '^| `nvme-4k-8-t3` | NVMe, 4096+8, pi=3 | T10-DIF-TYPE3-CRC 6 4096 | a trial device |$' "$TMP/t/docs/harness.md" &&
-	pass "a line added to ci/devices: in the filters, ci/vm.sh's usage, the matrix's 4 patched guests and (after make docs; --check fails before) docs/harness.md" ||
-	{ fail "a device added to ci/devices is not picked up everywhere"; printf '     | %s\n' "$plan"; }
+	pass "a line added to vm/devices: in the filters, vm/vm.sh's usage, the matrix's 4 patched guests and (after make docs; --check fails before) docs/harness.md" ||
+	{ fail "a device added to vm/devices is not picked up everywhere"; printf '     | %s\n' "$plan"; }
 
 # Tests by id: CASES, KERNELS, DEVICES select cases (case_selected) and the guests that boot (--plan).
 CASES='inject-*,patched/scsi-*/attr/bs-not-multiple' case_selected stock/nvme-512-8-t1/sqe128/inject-guard-50pct &&

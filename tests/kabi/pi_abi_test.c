@@ -729,7 +729,7 @@ static void test_unknown(void)
 
 /*
  * Fault injection (a kernel with FAILSLAB, FAIL_PAGE_ALLOC, FAIL_MAKE_REQUEST
- * and debugfs: ci/kernel.sh patched-debug). A child process with
+ * and debugfs: vm/kernel.sh patched-debug). A child process with
  * /proc/self/make-it-fail set submits PI writes and reads, one interval and
  * multi-bio (1 MiB + 4 KiB in scattered pages), while kmalloc, page
  * allocations and the device's bios fail at a set rate (FAULT_PCT percent,
@@ -900,7 +900,7 @@ static void test_faults(void)
 
 	if (faults_setup("0")) {
 		CHECK(0, "fault injection set up (debugfs at " FAULT_DIR ", failslab, fail_page_alloc, "
-		      "fail_make_request: ci/kernel.sh patched-debug): %s", strerror(errno));
+		      "fail_make_request: vm/kernel.sh patched-debug): %s", strerror(errno));
 		return;
 	}
 	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -21,7 +21,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
-. ci/lib.sh # device_field
+. scripts/lib.sh # device_field
 if [ "${1:-}" = --list ]; then
 	format=$2 abi=$3 phase=${4:-all} name=- kernel=- scsi=0 type=1 interval=512 list=1
 else

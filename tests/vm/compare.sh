@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/vm/compare.sh [KERNEL]: ci/compare.sh on tiny runs, under its defaults (TIMING=icount,
+# tests/vm/compare.sh [KERNEL]: compare/compare.sh on tiny runs, under its defaults (TIMING=icount,
 # scsi-dif-crc, THRESHOLD=auto: 2 %). One kernel (default stock), itself again and itself with a
 # planted cost of 5 % of the time per I/O in user space (fio thinkcycles), with fio's io_uring as the
 # peer mode on a set of two devices, must exit 1, name the slowed rows and no other, with rows for
@@ -8,7 +8,7 @@
 # reason. Then the HOSTS= client mode against a fio --server started here on 127.0.0.1 (PI off, a
 # file target), slowed and not; usage errors exit 2 at once. Ends with "N passed, N failed".
 set -uo pipefail
-. "$(dirname "$0")/../../ci/lib.sh"
+. "$(dirname "$0")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 1
 k=${1:-stock}
@@ -23,7 +23,7 @@ tiny=(JOBS=randread-4k MODES=off RUNTIME=2 RAMP=1 REPEAT=3 SIZE=16m)
 compare() {
 	local name=$1 want=$2 slow=$3 rc t0=$SECONDS out=$BUILD/compare-test/$1
 	shift 3
-	env "${tiny[@]}" OUT="$out" "$@" ci/compare.sh >"$TMP/$name.out" 2>"$TMP/$name.err"
+	env "${tiny[@]}" OUT="$out" "$@" compare/compare.sh >"$TMP/$name.out" 2>"$TMP/$name.err"
 	rc=$?
 	if [ "$rc" = "$want" ]; then
 		pass "$name: exit $rc ($((SECONDS - t0)) s)"
@@ -74,13 +74,13 @@ if [ -f "$(kernel_image "$k")" ] || [ -f "$k" ]; then
 		fail "slowed: want rows for both devices, 24 of 2 rounds; found $n"
 	fi
 	# the kernel-side cost: a busy wait per bio (tests/kernel/slow-submit.patch)
-	if ci/kernel.sh patched-slow >"$TMP/kernel-slow.log" 2>&1; then
+	if vm/kernel.sh patched-slow >"$TMP/kernel-slow.log" 2>&1; then
 		compare kslowed 1 slow KERNELS="base=patched-slow slow=patched-slow" SLOW=slow SLOW_IN=kernel SLOW_PCT=5 REPEAT=2
 	else
 		fail "patched-slow did not build: $(tail -n 1 "$TMP/kernel-slow.log")"
 	fi
 	# a PI mode the kernel lacks, asked for by name: exit 2 and say which and why
-	env "${tiny[@]}" REPEAT=1 KERNELS="$k" MODES="off engine-sqe128" OUT="$BUILD/compare-test/nomode" ci/compare.sh \
+	env "${tiny[@]}" REPEAT=1 KERNELS="$k" MODES="off engine-sqe128" OUT="$BUILD/compare-test/nomode" compare/compare.sh \
 		>"$TMP/nomode.out" 2>"$TMP/nomode.err"
 	rc=$?
 	if [ $rc = 2 ] && grep -q "mode engine-sqe128 does not run on $k (scsi-dif-crc): .*uring_pi" "$TMP/nomode.err" &&
@@ -91,7 +91,7 @@ if [ -f "$(kernel_image "$k")" ] || [ -f "$k" ]; then
 		tail -n 5 "$TMP/nomode.err" | sed 's/^/     /'
 	fi
 else
-	fail "kernel $k is not built (ci/kernel.sh $k)"
+	fail "kernel $k is not built (vm/kernel.sh $k)"
 fi
 
 # HOSTS=: a fio --server on the loopback, the engine with PI off on a file
@@ -117,7 +117,7 @@ for c in "MODES=bogus|MODES: unknown PI mode bogus" "GATE=iops,foo|GATE=iops,foo
 	"SLOW_IN=bios|SLOW_IN=bios: want user or kernel" "HOSTS=a=127.0.0.1:1 DEV=x SLOW_IN=kernel|SLOW_IN=kernel is for guests"; do
 	t0=$SECONDS
 	read -ra vars <<<"${c%%|*}"
-	env -u DEV "${vars[@]}" OUT="$TMP/usage" ci/compare.sh >"$TMP/usage.out" 2>"$TMP/usage.err"
+	env -u DEV "${vars[@]}" OUT="$TMP/usage" compare/compare.sh >"$TMP/usage.out" 2>"$TMP/usage.err"
 	rc=$?
 	if [ $rc = 2 ] && [ "$(wc -l <"$TMP/usage.err")" = 1 ] && grep -qF "uring-pi: compare: ${c#*|}" "$TMP/usage.err" &&
 		[ $((SECONDS - t0)) -lt 10 ]; then

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs in a guest of the debug kernel (ci/kernel.sh patched-debug, tests/vm/kabi.sh):
+# Runs in a guest of the debug kernel (vm/kernel.sh patched-debug, tests/vm/kabi.sh):
 #   tests/vm/debug.sh DEV
 # On the device, in this order: the matrix cases (tests/vm/cases.sh, which
 # want a device nothing has written; ABI 1 on the guest's first device, ABI 2
@@ -31,7 +31,7 @@ balanced() {
 }
 
 dev=$1
-# The device's name and place in the guest's table (ci/vm.sh writes it).
+# The device's name and place in the guest's table (vm/vm.sh writes it).
 line=$(grep -n " $dev\$" "$URING_PI_DEVICES" | head -n 1)
 name=$(echo "${line#*:}" | cut -d' ' -f1)
 [ -n "$name" ] || { echo "tests/vm/debug.sh: $dev is not a device of this guest"; exit 2; }

@@ -1,17 +1,17 @@
 # shellcheck shell=bash
 # Sourced by tests/vm/jobs.sh, trim.sh and soak.sh, on the host and in their guests: the counting
 # of tests/lib.sh, one guest run whose results count here, the engine's PI summary lines summed.
-. "$(dirname "${BASH_SOURCE[0]}")/../../ci/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 1
 
-# guest LOG VM.SH-ARGS... -- COMMAND: one ci/vm.sh run (output in LOG); relays COMMAND's "ok"/"FAIL"
+# guest LOG VM.SH-ARGS... -- COMMAND: one vm/vm.sh run (output in LOG); relays COMMAND's "ok"/"FAIL"
 # lines, their "     | " details and its "# " notes, adds its result line to ours and its
 # bad input records to ours (tests/lib.sh).
 guest() {
 	local log=$1 rc
 	shift
-	ci/vm.sh "$@" >"$log" 2>&1
+	vm/vm.sh "$@" >"$log" 2>&1
 	rc=$?
 	grep -E '^(ok|FAIL|skip) |^     \| |^# ' "$log"
 	bad_input_collect "$log"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Every job file of jobs/ runs, on the devices it names, in guests on the patched kernel (ci/vm.sh),
-# through ci/job.sh as a user would run it. A job file says how with lines of its own:
+# Every job file of jobs/ runs, on the devices it names, in guests on the patched kernel (vm/vm.sh),
+# through scripts/job.sh as a user would run it. A job file says how with lines of its own:
 #   # test: DEVICE[,DEVICE...] [NAME=VALUE...] [after=JOBFILE] [checked=N] [refused]
-#       one run on each device (a ci/vm.sh device name), NAME=VALUE over the file's "# default"s;
+#       one run on each device (a vm/vm.sh device name), NAME=VALUE over the file's "# default"s;
 #       after=JOBFILE runs that job first on the device, with the same settings (it must pass);
 #       checked=N: exactly N of the engine's PI summary lines show intervals checked > 0.
 #   # test-error: REGEX
@@ -40,14 +40,14 @@ run_case() {
 	done
 	what="$job on $name${*:+ ($*)}"
 	if [ -n "$after" ]; then
-		out=$(env "${vars[@]}" DEV="$path" timeout -k 10 600 ci/job.sh "$after" 2>&1); rc=$?
+		out=$(env "${vars[@]}" DEV="$path" timeout -k 10 600 scripts/job.sh "$after" 2>&1); rc=$?
 		if [ $rc -ne 0 ] || ! summaries_ok "$out"; then
 			fail "$what: $after before it failed (rc=$rc)"; printf '%s\n' "$out" | tail -n 8 | sed 's/^/     | /'
 			return
 		fi
 	fi
 	[ -z "$refused" ] || pattern_write "$path" 0
-	run_cmd env "${vars[@]}" DEV="$path" timeout -k 10 600 ci/job.sh "$job"
+	run_cmd env "${vars[@]}" DEV="$path" timeout -k 10 600 scripts/job.sh "$job"
 	errs=$(sed -n 's/^# test-error: //p' "$job")
 	if [ -n "$refused" ]; then
 		pattern_kept "$path" 0 && written=no || written=yes
@@ -89,7 +89,7 @@ if [ "${1:-}" = --guest ]; then
 	exit
 fi
 
-# ---- host: cases from the job files, one guest per device_boots group (ci/lib.sh).
+# ---- host: cases from the job files, one guest per device_boots group (scripts/lib.sh).
 out=$BUILD/jobs
 mkdir -p "$out"
 [ $# -gt 0 ] || set -- jobs/*.fio jobs/*/*.fio
@@ -102,7 +102,7 @@ for job in "$@"; do
 	done <<<"$lines" >>"$out/cases.txt"
 done
 mapfile -t devices < <(awk '{print $2}' "$out/cases.txt" | sort -u)
-for d in "${devices[@]}"; do device_field "$d" kind >/dev/null || fail "a '# test:' line names $d, not a device of ci/devices"; done
+for d in "${devices[@]}"; do device_field "$d" kind >/dev/null || fail "a '# test:' line names $d, not a device of vm/devices"; done
 mapfile -t boots < <(device_boots "${devices[@]}")
 for g in "${boots[@]}"; do
 	list=$out/cases.${g//,/_}.txt

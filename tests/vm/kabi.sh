@@ -7,7 +7,7 @@
 #            an in-kernel PI producer (tests/kabi/lio.sh); after each guest
 #            its kernel log must have no WARNING, BUG or Oops;
 #   patched-debug: the patched kernel with KASAN, kmemleak, lockdep, list
-#            debugging and fault injection (ci/guest-debug.config): the ABI
+#            debugging and fault injection (vm/guest-debug.config): the ABI
 #            test, the same under failing allocations and bios, fio under
 #            faults and matrix cases, pinned pages and kmemleak checked
 #            (tests/vm/debug.sh); its log must have no KASAN, lockdep or
@@ -16,7 +16,7 @@
 #            on stock the attribute ABI too) is never honoured silently.
 # Ends with "N passed, N failed".
 set -uo pipefail
-. "$(dirname "$0")/../../ci/lib.sh"
+. "$(dirname "$0")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh" # bad_input_kabi: the misuse cases as bad input records
 cd "$TOP" || exit 1
 out=build/kabi
@@ -31,7 +31,7 @@ run() {
 	for d in "$@"; do script="$script echo \"== $d\"; $cmd \$$(dev_var "$d");"; done
 	echo "== $label: $cmd on $*"
 	rm -f "$out/$label.dmesg"
-	URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 ci/vm.sh -k "$kernel" -d "$(echo "$*" | tr ' ' ,)" \
+	URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 vm/vm.sh -k "$kernel" -d "$(echo "$*" | tr ' ' ,)" \
 		-i build/vm-kabi -t 1800 --dmesg "$out/$label.dmesg" -- "$script" >"$log" 2>&1
 	local rc=$?
 	grep -E '^(FAIL|skip|==|lio.sh)' "$log"
@@ -50,7 +50,7 @@ run() {
 kernels="stock patched patched-debug distro"
 [ "${MATRIX_ARGS:-}" = --full ] && kernels="$kernels mainline"
 for k in $kernels; do
-	ci/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || fail "$k: kernel not built (log: $out/kernel-$k.log)"
+	vm/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || fail "$k: kernel not built (log: $out/kernel-$k.log)"
 done
 t=build/tests/pi_abi_test
 run patched patched "VERBOSE=1 $t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The PI matrix: kernels x devices x cases (tests/vm/cases.sh), each guest
-# booted with ci/vm.sh. Prints every case, writes the table to
+# booted with vm/vm.sh. Prints every case, writes the table to
 # build/matrix/matrix.md, ends with "N passed, N failed, N skipped" (a skip:
 # a case the device or pass does not have, with the reason).
 #   [KERNELS=...] [DEVICES=...] [CASES=...] tests/vm/matrix.sh [--full] [--plan]
@@ -14,7 +14,7 @@
 # --full (make check-full): every device on every kernel and ABI, mainline
 # 6.18 included, the peer on mainline.
 set -uo pipefail
-. "$(dirname "$0")/../../ci/lib.sh"
+. "$(dirname "$0")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh" # bad_input_collect: the refusals cases.sh records
 cd "$TOP" || exit 1
 full=0 plan=0
@@ -27,7 +27,7 @@ rows=$out/rows.txt skips=$out/skips.txt
 : >"$rows"
 : >"$skips"
 imgs=$out/images
-# The devices of ci/devices: those with PI, the NVMe ones among them (their images can be corrupted
+# The devices of vm/devices: those with PI, the NVMe ones among them (their images can be corrupted
 # from the host), and those without (PI must be refused there).
 mapfile -t PI_DEVICES < <(device_names format!=none)
 mapfile -t NVME < <(device_names kind=nvme format!=none)
@@ -80,7 +80,7 @@ guest() {
 	log=$out/$kernel-$abi-$phase-${devs//,/_}.log
 	echo "== $kernel, $abi, $phase: $devs"
 	[ $plan = 0 ] || return 0
-	ci/vm.sh -k "$kernel" -d "$devs" -i "$imgs" ${KEEP:+--keep-images} "${env[@]}" -t "${GUEST_LIMIT:-2400}" -- "$script" >"$log" 2>&1
+	vm/vm.sh -k "$kernel" -d "$devs" -i "$imgs" ${KEEP:+--keep-images} "${env[@]}" -t "${GUEST_LIMIT:-2400}" -- "$script" >"$log" 2>&1
 	local rc=$?
 	grep '^CASE\|^     |\|^skip \|^# ' "$log"
 	grep '^CASE' "$log" >>"$rows"
@@ -92,7 +92,7 @@ guest() {
 	fi
 }
 
-# every KERNEL ABI PHASE DEVICE...: guest for each of ci/lib.sh's device_boots of DEVICEs.
+# every KERNEL ABI PHASE DEVICE...: guest for each of scripts/lib.sh's device_boots of DEVICEs.
 every() {
 	local k=$1 abi=$2 phase=$3 boot boots
 	shift 3
@@ -130,7 +130,7 @@ kernels="stock patched distro"
 [ $full = 1 ] && kernels="$kernels mainline"
 for k in $kernels; do
 	kernel_wanted "$k" && [ $plan = 0 ] || continue
-	ci/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || {
+	vm/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || {
 		echo "CASE $k - - kernel expect=built seen=failed FAIL" | tee -a "$rows"
 		tail -n 5 "$out/kernel-$k.log"
 	}

@@ -1,14 +1,14 @@
 #!/bin/bash
 # tests/vm/smoke.sh [KERNEL...]: boots every guest kernel that is built (default: stock,
-# mainline, distro, patched) with every device of ci/devices (all NVMe ones and the first
+# mainline, distro, patched) with every device of vm/devices (all NVMe ones and the first
 # scsi_debug disk in one guest, each other scsi_debug disk in one more) and checks that each
 # device shows the integrity profile the table gives in sysfs;
 # also checks the launcher itself: exit status and output passing, --dmesg, time limit (124)
 # and, on a kernel with sysrq, panic detection (125).
 set -uo pipefail
-. "$(dirname "$0")/../../ci/lib.sh"
+. "$(dirname "$0")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh"
-VM=$TOP/ci/vm.sh
+VM=$TOP/vm/vm.sh
 mapfile -t DEVICES < <(device_names "")
 
 # What the guest prints for each mapped device: NAME DEV FORMAT TAG_SIZE INTERVAL BYTES
@@ -88,7 +88,7 @@ kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=(stock mainline distro patched)
 tested=0
 for k in "${kernels[@]}"; do
-	[ -f "$(kernel_image "$k")" ] || { skip "$k: not built (ci/kernel.sh $k)"; continue; }
+	[ -f "$(kernel_image "$k")" ] || { skip "$k: not built (vm/kernel.sh $k)"; continue; }
 	tested=$((tested + 1))
 	while read -r boot; do check_devices "$k" "$boot"; done < <(device_boots "${DEVICES[@]}")
 	if "$VM" -k "$k" -d none -t 300 -- 'test ! -s "$URING_PI_DEVICES"' >/dev/null 2>"$TMP/err"; then
@@ -108,16 +108,16 @@ for k in "${kernels[@]}"; do
 		fail "$k: sysrq crash: exit $rc, expected 125: $(tail -n 1 "$TMP/err")"
 	fi
 done
-[ $tested -gt 0 ] || fail "no guest kernel is built (ci/kernel.sh stock)"
+[ $tested -gt 0 ] || fail "no guest kernel is built (vm/kernel.sh stock)"
 
 # The launcher's contract, on the first kernel that is built.
 for k in "${kernels[@]}"; do
 	[ -f "$(kernel_image "$k")" ] || continue
-	out=$(cd "$TOP/ci" && "$VM" -k "$k" --dmesg "$TMP/dmesg" -e SMOKE_VAR='a b' -- 'echo "$SMOKE_VAR"; pwd; echo to-stderr >&2; exit 7' 2>"$TMP/err")
+	out=$(cd "$TOP/vm" && "$VM" -k "$k" --dmesg "$TMP/dmesg" -e SMOKE_VAR='a b' -- 'echo "$SMOKE_VAR"; pwd; echo to-stderr >&2; exit 7' 2>"$TMP/err")
 	rc=$?
 	[ $rc = 7 ] && pass "$k: exit status passed through" || fail "$k: exit status: got $rc, expected 7"
 	[ "$out" = "a b
-$TOP/ci" ] && pass "$k: stdout, -e and working directory passed through" || fail "$k: stdout was '$out'"
+$TOP/vm" ] && pass "$k: stdout, -e and working directory passed through" || fail "$k: stdout was '$out'"
 	grep -qx to-stderr "$TMP/err" && pass "$k: stderr passed through" || fail "$k: stderr was '$(cat "$TMP/err")'"
 	grep -q 'Linux version' "$TMP/dmesg" 2>/dev/null && pass "$k: --dmesg saves the guest's kernel log" || fail "$k: --dmesg file has no kernel log"
 	"$VM" -k "$k" -- 'echo "BUG: in the output, not in the kernel"; echo "Kernel panic" >&2' >/dev/null 2>&1 &&

@@ -35,7 +35,7 @@ start=$(date +%s) round=0 written=0 checked=0 mismatches=0
 while [ $(($(date +%s) - start)) -lt "$secs" ]; do
 	round=$((round + 1))
 	t0=$(date +%s)
-	out=$(DEV=$dev SEED=$round SIZE=$SOAK_SIZE BSRANGE=$iv-64k timeout -k 10 900 ci/job.sh jobs/pi-concurrent.fio 2>&1)
+	out=$(DEV=$dev SEED=$round SIZE=$SOAK_SIZE BSRANGE=$iv-64k timeout -k 10 900 scripts/job.sh jobs/pi-concurrent.fio 2>&1)
 	rc=$?
 	g=$(pi_total generated "$out") c=$(pi_total checked "$out") e=$(pi_total errors "$out")
 	v=$(grep -cE '^verify: bad|verify failed' <<<"$out")

@@ -1,9 +1,9 @@
 #!/bin/bash
-# ci/compare.sh: performance of the jobs of jobs/perf/ across kernels, with a report.
+# compare/compare.sh: performance of the jobs of jobs/perf/ across kernels, with a report.
 # Every knob is an environment variable (make compare passes them through):
-#   KERNELS    "stock patched mainline": names of ci/kernel.sh or bzImage paths, each
+#   KERNELS    "stock patched mainline": names of vm/kernel.sh or bzImage paths, each
 #              optionally LABEL=KERNEL (e.g. "a=stock b=build/kernels/stock/bzImage")
-#   DEVICE     the device set every kernel gets, devices of ci/vm.sh separated by commas (e.g.
+#   DEVICE     the device set every kernel gets, devices of vm/vm.sh separated by commas (e.g.
 #              nvme-512-8-t1,nvme-4k-16-t1): one guest has them all, each is measured; default
 #              scsi-dif-crc under TIMING=icount (its I/O completes inside the guest), else nvme-512-8-t1
 #   JOBS       "randread-4k randwrite-4k seqread-128k" (jobs/perf/NAME.fio)
@@ -14,39 +14,39 @@
 #              ioengine=io_uring, no PI), fio-pi (its PI options)
 #   RUNTIME=5 RAMP=1 SIZE=64m   per fio job;  REPEAT=3 rounds, in the order A B C, C B A, A B C, ...
 #   BASELINE   the first kernel's label (stock by default)
-#   TIMING     icount (the default for guests): their clock counts their instructions (ci/vm.sh's
+#   TIMING     icount (the default for guests): their clock counts their instructions (vm/vm.sh's
 #              URING_PI_TIMING), so a figure is the guest's work, whatever the host's load; QEMU
 #              7.2's NVMe model paces its completions then (docs/perf.md). real: the host's clock
 #              (the only one with HOSTS)
 #   THRESHOLD  auto (2 % under icount, 10 % under real) or a percentage: the smallest change called
 #              a regression; a row is worse only when the whole 95 % interval of its change is beyond
-#              it (ci/compare_stats.py)
+#              it (compare/stats.py)
 #   GATE       iops: metrics that decide the exit status (any of iops,bw,p50,p99,cpu)
 #   SLOW       a kernel label given a planted regression of known size, SLOW_PCT (default 10) % of
 #              the baseline's time per I/O (the baseline's result of the same round, or the last
 #              before it, same device and mode), where SLOW_IN says:
 #   SLOW_IN    user (the default): fio thinkcycles (a busy loop after every I/O), sized per job
 #              section; kernel: a busy wait per bio in blk-mq, sized by the job's first section,
-#              on a kernel built with tests/kernel/slow-submit.patch (ci/kernel.sh patched-slow)
+#              on a kernel built with tests/kernel/slow-submit.patch (vm/kernel.sh patched-slow)
 #   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/, vm/ (the
 #              guests' images and consoles: runs with different OUT can go side by side)
 #   HOSTS      [LABEL=]host:port,...: instead of guests, drive remote "fio --server" hosts
 #              with fio --client; DEV = the device(s) on those hosts, comma-separated, the same
 #              path(s) on every host (overwritten!); see README
-# Each guest runs "fio --server" (ci/compare-guest.sh), reached through a forwarded loopback port
-# (ci/vm.sh -p): guests and real hosts are driven by the same fio --client code.
+# Each guest runs "fio --server" (compare/guest.sh), reached through a forwarded loopback port
+# (vm/vm.sh -p): guests and real hosts are driven by the same fio --client code.
 # Exit: 0 no regression, 1 a result worse than the baseline beyond the threshold,
 #       2 usage error, no result, or a run failed.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../scripts/lib.sh"
 cd "$TOP" || exit 1
 
 KERNELS=${KERNELS:-stock patched mainline}
 JOBS=${JOBS:-randread-4k randwrite-4k seqread-128k}
 MODES=${MODES:-auto}
-known_modes=$(python3 ci/compare_util.py modes) # the PI modes are defined there
+known_modes=$(python3 compare/util.py modes) # the PI modes are defined there
 case $MODES in
-auto) try_modes=$(python3 ci/compare_util.py modes auto) ;;
+auto) try_modes=$(python3 compare/util.py modes auto) ;;
 all) try_modes=$known_modes ;;
 *) try_modes=$MODES ;;
 esac
@@ -98,7 +98,7 @@ for e in $KERNELS; do
 	*) f=$(kernel_image "$k") ;;
 	esac
 	if [ -z "$HOSTS" ] && ! [ -f "$f" ]; then
-		echo "uring-pi: compare: kernel $k is not built ($f missing; ci/kernel.sh $k builds it): skipped" >&2
+		echo "uring-pi: compare: kernel $k is not built ($f missing; vm/kernel.sh $k builds it): skipped" >&2
 		continue
 	fi
 	for x in "${labels[@]}"; do
@@ -135,7 +135,7 @@ limit=$((300 + ndevs * (60 + nmodes * (2 * (RUNTIME + RAMP) + 10) * $(echo "$JOB
 client() {
 	local hp=$1 job=$2 out=$3
 	"${FIO_CLIENT:-$TOP/build/fio/fio}" --client="${hp%:*},${hp##*:}" --output-format=json "$job" >"${out%.json}.client" 2>&1
-	python3 ci/compare_util.py result "${out%.json}.client" "$out"
+	python3 compare/util.py result "${out%.json}.client" "$out"
 }
 
 # run_mode MODE HOST:PORT JOB OUT: client() in a PI mode; mode none turns the kernel's
@@ -144,11 +144,11 @@ run_mode() {
 	local m=$1 why rc
 	[ "$m" = none ] || { client "$2" "$3" "$4"; return; }
 	[ -n "${CTL_PORT:-}" ] || { echo "mode none needs a guest (it turns the kernel's PI off there)" >&2; return 1; }
-	why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "integrity 0 $DEV" 2>&1 >/dev/null) ||
+	why=$(python3 compare/util.py ctl "$CTL_PORT" "integrity 0 $DEV" 2>&1 >/dev/null) ||
 		{ echo "cannot turn the kernel's PI off: $why" >&2; return 1; }
 	client "$2" "$3" "$4"
 	rc=$?
-	why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "integrity 1 $DEV" 2>&1 >/dev/null) ||
+	why=$(python3 compare/util.py ctl "$CTL_PORT" "integrity 1 $DEV" 2>&1 >/dev/null) ||
 		{ echo "cannot turn the kernel's PI back on: $why" >&2; return 1; }
 	return $rc
 }
@@ -165,20 +165,20 @@ drive() {
 		# the cost of a thinkcycle here: the cal job with none and with n of them
 		n=10000
 		for c in 0 $n; do
-			THINKCYCLES=$c python3 ci/compare_util.py job cal off >"$dir/cal.$c.fio" &&
+			THINKCYCLES=$c python3 compare/util.py job cal off >"$dir/cal.$c.fio" &&
 				why=$(client "$hp" "$dir/cal.$c.fio" "$dir/cal.$c.json.tmp" 2>&1) ||
 				{ echo "uring-pi: compare: SLOW: timing thinkcycles on $l failed: $why" >&2; return 1; }
 		done
-		slow_ns=$(python3 ci/compare_util.py cycles "$dir/cal.0.json.tmp" "$dir/cal.$n.json.tmp" $n) || return 1
+		slow_ns=$(python3 compare/util.py cycles "$dir/cal.0.json.tmp" "$dir/cal.$n.json.tmp" $n) || return 1
 		rm -f "$dir"/cal.*.json.tmp
 		echo "$slow_ns" >"$dir/ns-per-thinkcycle"
 	fi
-	python3 ci/compare_util.py job jobs/perf/fill.fio off >"$dir/fill.fio" &&
+	python3 compare/util.py job jobs/perf/fill.fio off >"$dir/fill.fio" &&
 		why=$(client "$hp" "$dir/fill.fio" "$dir/fill.json.tmp" 2>&1) ||
 		{ echo "uring-pi: compare: filling $4 ($DEV) on $l failed: $why" >&2; return 1; }
 	rm -f "$dir/fill.json.tmp"
 	for m in $try_modes; do
-		python3 ci/compare_util.py job probe "$m" >"$dir/probe.$m.fio" || return 1
+		python3 compare/util.py job probe "$m" >"$dir/probe.$m.fio" || return 1
 		if why=$(run_mode "$m" "$hp" "$dir/probe.$m.fio" "$dir/probe.$m.json.tmp" 2>&1); then
 			modes+=("$m")
 		elif [ "$MODES" = auto ] || [ "$MODES" = all ]; then
@@ -205,16 +205,16 @@ drive() {
 					rc=1; continue; }
 				export SLOW_FROM=$base_dir/$j.$m.json SLOW_PCT SLOW_PLANTED=$dir/$j.$m.planted
 				if [ "$SLOW_IN" = kernel ]; then
-					ns=$(python3 ci/compare_util.py kslow) &&
-						why=$(python3 ci/compare_util.py ctl "$CTL_PORT" "slow $ns" 2>&1 >/dev/null) ||
+					ns=$(python3 compare/util.py kslow) &&
+						why=$(python3 compare/util.py ctl "$CTL_PORT" "slow $ns" 2>&1 >/dev/null) ||
 						{ echo "uring-pi: compare: SLOW_IN=kernel on $l: ${why:-no cost}" >&2; return 1; }
-					SLOW_FROM='' python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+					SLOW_FROM='' python3 compare/util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
 				else
-					SLOW_NS_PER_CYCLE=$slow_ns python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+					SLOW_NS_PER_CYCLE=$slow_ns python3 compare/util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
 				fi
 				unset SLOW_FROM SLOW_PLANTED
 			else
-				python3 ci/compare_util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+				python3 compare/util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
 			fi
 			why=$(run_mode "$m" "$hp" "$dir/$j.$m.fio" "$dir/$j.$m.json" 2>&1) || {
 				rm -f "$dir/$j.$m.json"
@@ -229,12 +229,12 @@ drive() {
 # run_guest LABEL KERNEL ROUND: a guest serving fio --server on a forwarded loopback port.
 run_guest() {
 	local l=$1 k=$2 r=$3 log=$OUT/logs/$1.r$3 fport cport vm rc=0 vrc greeting d t0=$SECONDS
-	fport=$(python3 ci/compare_util.py port) cport=$(python3 ci/compare_util.py port)
+	fport=$(python3 compare/util.py port) cport=$(python3 compare/util.py port)
 	# disk images and console logs of this run's own (runs with different OUT go side by side)
-	URING_PI_TIMING=$TIMING ci/vm.sh -k "$k" -d "$DEVICE" -i "$OUT/vm" -t "$limit" -p "$fport:8765" -p "$cport:8766" -- ci/compare-guest.sh \
+	URING_PI_TIMING=$TIMING vm/vm.sh -k "$k" -d "$DEVICE" -i "$OUT/vm" -t "$limit" -p "$fport:8765" -p "$cport:8766" -- compare/guest.sh \
 		>"$log.out" 2>"$log.err" &
 	vm=$!
-	until greeting=$(python3 ci/compare_util.py ctl "$cport" hello); do
+	until greeting=$(python3 compare/util.py ctl "$cport" hello); do
 		kill -0 $vm 2>/dev/null || break
 		sleep 1
 	done
@@ -243,7 +243,7 @@ run_guest() {
 		for d in ${greeting#ready * }; do
 			CTL_PORT=$cport drive "$l" "127.0.0.1:$fport" "$r" "${d%%=*}" "${d#*=}" || rc=1
 		done
-		python3 ci/compare_util.py ctl "$cport" stop >/dev/null
+		python3 compare/util.py ctl "$cport" stop >/dev/null
 	fi
 	wait $vm
 	vrc=$?
@@ -280,7 +280,7 @@ done
 rm -f "$OUT"/vm/*.img # the devices' images; their console logs stay in $OUT/vm/logs
 say "compare: ${#labels[@]} kernels x $REPEAT rounds in $((SECONDS - t0)) s"
 
-python3 ci/compare_report.py "$OUT" "${labels[*]}" "$BASELINE" "$THRESHOLD" "$GATE" "$TIMING"
+python3 compare/report.py "$OUT" "${labels[*]}" "$BASELINE" "$THRESHOLD" "$GATE" "$TIMING"
 rc=$?
 if [ $rc -le 1 ] && command -v gnuplot >/dev/null; then
 	n=${#labels[@]}
@@ -303,7 +303,7 @@ set datafile missing "-"
 plot for [c=2:$((n + 1))] "$OUT/report.dat" using c:xtic(1) title columnheader(c), 1 with lines lc rgb "black" dt 2 notitle
 EOF
 elif [ $rc -le 1 ]; then
-	echo "uring-pi: compare: no gnuplot, no report.png (ci/deps-vm.sh installs gnuplot-nox)" >&2
+	echo "uring-pi: compare: no gnuplot, no report.png (scripts/deps-vm.sh installs gnuplot-nox)" >&2
 fi
 say "compare: report $OUT/report.md"
 [ $rc -ne 0 ] && exit $rc

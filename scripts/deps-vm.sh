@@ -13,7 +13,7 @@ pkgs=(
 	linux-source-6.12                   # the 6.12 base tree (stock/patched)
 	curl ca-certificates debian-archive-keyring   # fetch/papt
 	coreutils util-linux
-	gnuplot-nox                         # ci/compare.sh: report.png
+	gnuplot-nox                         # compare/compare.sh: report.png
 )
 
 missing=()

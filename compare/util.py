@@ -1,24 +1,24 @@
 #!/usr/bin/env python3
-"""Helpers of ci/compare.sh (standard library only):
+"""Helpers of compare/compare.sh (standard library only):
 
-  compare_util.py job JOBFILE|probe|cal MODE   the job to send with fio --client, ${VARS} filled in
+  compare/util.py job JOBFILE|probe|cal MODE   the job to send with fio --client, ${VARS} filled in
                                             from the environment, then the file's "# default NAME=VALUE"
                                             lines (fio --client expands ${VARS} on the client's side).
                                             With SLOW_FROM=JSON SLOW_PCT=P SLOW_NS_PER_CYCLE=X: each job
                                             section gets thinkcycles worth P % of the time per I/O that
                                             section had in JSON (the baseline's result); with
                                             SLOW_PLANTED=FILE the ns planted per section go there
-  compare_util.py kslow                     the kernel's busy wait per bio (ns, tests/kernel/slow-submit.patch)
+  compare/util.py kslow                     the kernel's busy wait per bio (ns, tests/kernel/slow-submit.patch)
                                             worth SLOW_PCT % of the time per I/O of the first section
                                             in SLOW_FROM; SLOW_PLANTED as for job
-  compare_util.py cycles JSON0 JSON1 N      ns per thinkcycle: the cal job run with 0 and N thinkcycles
-  compare_util.py result CLIENTOUT JSON     fio --client's output -> plain fio JSON; exit 1 (with the
+  compare/util.py cycles JSON0 JSON1 N      ns per thinkcycle: the cal job run with 0 and N thinkcycles
+  compare/util.py result CLIENTOUT JSON     fio --client's output -> plain fio JSON; exit 1 (with the
                                             reason) unless every job ran without error
-  compare_util.py ctl PORT MSG              one exchange with ci/compare-guest.sh's control port:
+  compare/util.py ctl PORT MSG              one exchange with compare/guest.sh's control port:
                                             prints its greeting ("ready DEV KERNEL"); exit 1 if none,
                                             or if the answer to MSG is not "ok" (printed on stderr)
-  compare_util.py port                      a free TCP port on 127.0.0.1
-  compare_util.py modes [auto]              the PI modes, in the report's order (auto: those MODES=auto
+  compare/util.py port                      a free TCP port on 127.0.0.1
+  compare/util.py modes [auto]              the PI modes, in the report's order (auto: those MODES=auto
                                             tries)
 
 PI modes: none (no PI in the engine, and the kernel's own PI turned off: guests only), off (no PI in
@@ -33,12 +33,12 @@ import socket
 import sys
 
 ENGINE = "ioengine=external:engines/uring_pi.so"
-DEVICES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "devices")
+DEVICES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm", "devices")
 DEVICE_FIELDS = "name kind lbs ms pi pil pif guard format tag interval note".split()
 
 
 def device_field(name, field):
-    """A field of device NAME in ci/devices (the table ci/lib.sh reads too; "note" is the rest of the line,
+    """A field of device NAME in vm/devices (the table scripts/lib.sh reads too; "note" is the rest of the line,
     "" for -); None for an unknown device."""
     with open(DEVICES_FILE) as f:
         for line in f:

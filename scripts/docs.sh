@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ci/docs.sh [--check]: writes the tables of the docs that come from the project's data (make docs):
-# docs/harness.md's device table from ci/devices, between its "<!-- generated: devices -->" and
+# scripts/docs.sh [--check]: writes the tables of the docs that come from the project's data (make docs):
+# docs/harness.md's device table from vm/devices, between its "<!-- generated: devices -->" and
 # "<!-- end: devices -->" lines. --check changes nothing: exit 1, naming the file, if it is not current
 # (make lint runs that).
 set -euo pipefail
@@ -13,7 +13,7 @@ TABLES="docs/harness.md:devices"
 # shellcheck disable=SC2317 # called as ${name}_md
 devices_md() {
 	local d kind lbs ms pi pil pif guard format tag interval note what
-	echo "<!-- ci/docs.sh writes this table from ci/devices: edit that, then run make docs -->"
+	echo "<!-- scripts/docs.sh writes this table from vm/devices: edit that, then run make docs -->"
 	echo "| name | device | sysfs \`integrity/format\`, \`tag_size\`, interval | note |"
 	echo "|---|---|---|---|"
 	for d in $(device_names ""); do
@@ -45,7 +45,7 @@ section() {
 
 check=0
 [ "${1:-}" = --check ] && check=1
-[ $# -eq 0 ] || [ $check = 1 ] && [ $# -le 1 ] || { echo "usage: ci/docs.sh [--check]" >&2; exit 2; }
+[ $# -eq 0 ] || [ $check = 1 ] && [ $# -le 1 ] || { echo "usage: scripts/docs.sh [--check]" >&2; exit 2; }
 stale=0
 for spec in $TABLES; do
 	file=$TOP/${spec%%:*} name=${spec#*:}
@@ -53,7 +53,7 @@ for spec in $TABLES; do
 	if [ "$new" = "$(cat "$file")" ]; then
 		continue
 	elif [ $check = 1 ]; then
-		echo "uring-pi: ${spec%%:*}: the $name table is not what ci/docs.sh makes of the project's data; run make docs" >&2
+		echo "uring-pi: ${spec%%:*}: the $name table is not what scripts/docs.sh makes of the project's data; run make docs" >&2
 		stale=1
 	else
 		printf '%s\n' "$new" >"$file.tmp" && mv "$file.tmp" "$file"

@@ -1,9 +1,9 @@
 #!/bin/busybox sh
 # shellcheck shell=dash
-# /init of the distro kernel's initramfs (built by ci/kernel.sh distro): loads the modules the
+# /init of the distro kernel's initramfs (built by vm/kernel.sh distro): loads the modules the
 # harness needs (list and order in /lib/modules/order, dependencies first), mounts the host
 # root over virtio-9p at /host and hands over to the init= program given on the command line
-# (ci/guest-init.sh), like the stock kernels that mount the 9p root themselves.
+# (vm/guest-init.sh), like the stock kernels that mount the 9p root themselves.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc

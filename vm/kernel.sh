@@ -1,30 +1,30 @@
 #!/bin/bash
-# ci/kernel.sh NAME: build (or fetch) a guest kernel for the QEMU harness.
-#   stock     Linux 6.12 from Debian's linux-source-6.12 + ci/guest.config
+# vm/kernel.sh NAME: build (or fetch) a guest kernel for the QEMU harness.
+#   stock     Linux 6.12 from Debian's linux-source-6.12 + vm/guest.config
 #   patched   stock + kernel-patches/linux-6.12/series, in a fresh copy of the tree
-#   patched-debug  patched + ci/guest-debug.config (KASAN, kmemleak, lockdep, fault injection)
+#   patched-debug  patched + vm/guest-debug.config (KASAN, kmemleak, lockdep, fault injection)
 #   patched-slow   patched + tests/kernel/slow-submit.patch (test only: a busy wait per bio, for
 #             planted regressions of make compare)
-#   mainline  Linux 6.18.15 (Debian's orig tarball, sha256-pinned) + ci/guest.config
+#   mainline  Linux 6.18.15 (Debian's orig tarball, sha256-pinned) + vm/guest.config
 #   distro    Debian's prebuilt trixie-backports kernel + an initramfs with the modules the tests need
 # Output: $BUILD/kernels/NAME/bzImage (distro: vmlinuz + initrd). Nothing is rebuilt when the
 # output is newer than its inputs (config fragment, series and patches, source tarball).
 # Only one kernel build runs at a time (a lock under $BUILD/kernels).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../scripts/lib.sh"
 
 MAINLINE_TARBALL=l/linux/linux_6.18.15.orig.tar.xz
 MAINLINE_SHA256=fdf4c4d487c95b17a41cb38003faef86669e532a44fe702eb31a3390b6a60cca
 STOCK_TARBALL=/usr/src/linux-source-6.12.tar.xz
 SERIES_DIR=${URING_PI_SERIES_DIR:-$TOP/kernel-patches/linux-6.12} # override: tests of this script
 # The configuration fragments applied on top of tinyconfig (patched-debug adds its own).
-FRAGMENTS=("$TOP/ci/guest.config")
-[ "${1:-}" = patched-debug ] && FRAGMENTS+=("$TOP/ci/guest-debug.config")
+FRAGMENTS=("$TOP/vm/guest.config")
+[ "${1:-}" = patched-debug ] && FRAGMENTS+=("$TOP/vm/guest-debug.config")
 # Test-only patches applied after the series (never part of it).
 EXTRA_PATCHES=()
 [ "${1:-}" = patched-slow ] && EXTRA_PATCHES+=("$TOP/tests/kernel/slow-submit.patch")
 
-usage() { die "usage: ci/kernel.sh ${KERNEL_NAMES// /|}, or ci/kernel.sh tree SRCDIR"; }
+usage() { die "usage: vm/kernel.sh ${KERNEL_NAMES// /|}, or vm/kernel.sh tree SRCDIR"; }
 [ $# -eq 1 ] || [ "${1:-}" = tree ] || usage
 NAME=$1
 OUT=$BUILD/kernels/$NAME
@@ -175,7 +175,7 @@ distro_pick() {
 build_distro() {
 	local pkgdir=$OUT/pkgs root=$OUT/root modpkg abi imgpkg
 	mkdir -p "$OUT"
-	if [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd" ] && newer_than "$OUT/initrd" "$TOP/ci/kernel.sh" "$TOP/ci/initramfs-init.sh" && [ -z "${URING_PI_REFRESH:-}" ]; then
+	if [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd" ] && newer_than "$OUT/initrd" "$TOP/vm/kernel.sh" "$TOP/vm/initramfs-init.sh" && [ -z "${URING_PI_REFRESH:-}" ]; then
 		say "distro: $OUT/vmlinuz + initrd are up to date (URING_PI_REFRESH=1 to look for a newer kernel)"
 		return 0
 	fi
@@ -218,7 +218,7 @@ build_distro() {
 }
 
 # make_initramfs MODDIR: busybox, the needed modules with their dependencies, and an init
-# that loads them, mounts the host root over 9p and hands over to ci/guest-init.sh.
+# that loads them, mounts the host root over 9p and hands over to vm/guest-init.sh.
 make_initramfs() {
 	local moddir=$1 rel ird=$OUT/initramfs m f list dep
 	rel=$(basename "$moddir")
@@ -253,7 +253,7 @@ make_initramfs() {
 		echo "$out" >>"$order"
 	done <"$list"
 	rm -f "$list"
-	cp "$TOP/ci/initramfs-init.sh" "$ird/init"
+	cp "$TOP/vm/initramfs-init.sh" "$ird/init"
 	chmod +x "$ird/init"
 	(cd "$ird" && find . -print0 | sort -z | cpio -o -H newc -0 --quiet --reproducible | gzip -1) >"$OUT/initrd.tmp"
 	mv "$OUT/initrd.tmp" "$OUT/initrd"
@@ -269,7 +269,7 @@ patched | patched-debug | patched-slow)
 mainline) build_tree "$(fetch "$MAINLINE_TARBALL" "$MAINLINE_SHA256")" ;;
 distro) build_distro ;;
 tree)
-	# ci/kernel.sh tree SRCDIR: configure (unless done) and build a tree in place (patches-check).
+	# vm/kernel.sh tree SRCDIR: configure (unless done) and build a tree in place (patches-check).
 	src=$(cd "${2:?}" && pwd)
 	lock_builds
 	[ -f "$src/.config" ] || configure "$src"

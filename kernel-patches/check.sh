@@ -5,11 +5,11 @@
 # kernel builds after it (bisectable); the final kernel boots and passes
 # the kernel ABI test. Ends with "N passed, N failed".
 set -uo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../scripts/lib.sh"
 series=$TOP/kernel-patches/linux-6.12
 tarball=/usr/src/linux-source-6.12.tar.xz
 work=$BUILD/patches-check
-[ -f "$tarball" ] || die "$tarball missing: run ci/deps-vm.sh"
+[ -f "$tarball" ] || die "$tarball missing: run scripts/deps-vm.sh"
 . "$TOP/tests/lib.sh"
 result() { if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; fi; }
 
@@ -35,7 +35,7 @@ for p in $(grep -v '^#' "$series/series"); do
 		>"$work/checkpatch-$n.log" 2>&1
 	rc=$?; [ $rc = 0 ] || cat "$work/checkpatch-$n.log"
 	result $rc "$n $p: checkpatch --strict"
-	ci/kernel.sh tree "$work/am" >"$work/build-$n.log" 2>&1
+	vm/kernel.sh tree "$work/am" >"$work/build-$n.log" 2>&1
 	rc=$?; [ $rc = 0 ] || tail -n 20 "$work/build-$n.log"
 	result $rc "$n $p: kernel builds"
 done
@@ -44,7 +44,7 @@ done
 [ -z "$(diff -rq -x .git "$work/plain" "$work/am" 2>/dev/null | grep -v "^Only in $work/am")" ]
 result $? "git am and patch -p1 give the same sources"
 var=URING_PI_DEV_NVME_512_8_T1
-out=$(URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 "$TOP/ci/vm.sh" -k "$work/am/arch/x86/boot/bzImage" \
+out=$(URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 "$TOP/vm/vm.sh" -k "$work/am/arch/x86/boot/bzImage" \
 	-d nvme-512-8-t1 -i "$work/vm" -t 900 -- "build/tests/pi_abi_test \$$var" 2>&1)
 rc=$?
 printf '%s\n' "$out" | grep -E '^FAIL|passed'

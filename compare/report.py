@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Report of ci/compare.sh: reads OUT/raw/LABEL/rN/DEVICE/JOB.MODE.json (fio JSON), writes
+"""Report of compare/compare.sh: reads OUT/raw/LABEL/rN/DEVICE/JOB.MODE.json (fio JSON), writes
 OUT/report.md and OUT/report.dat (for gnuplot), prints every regression, and exits
 1 when a gated metric of a row is worse than its baseline by more than the threshold.
 
-usage: compare_report.py OUT "LABEL..." BASELINE THRESHOLD GATE [TIMING]
+usage: compare/report.py OUT "LABEL..." BASELINE THRESHOLD GATE [TIMING]
   THRESHOLD: a number (percent), or "auto": AUTO_THRESHOLD of the timing.
   GATE: comma-separated metrics that decide the exit status: iops,bw,p50,p99,cpu.
-  TIMING: icount or real (the default), how the guests kept time (ci/compare.sh).
+  TIMING: icount or real (the default), how the guests kept time (compare/compare.sh).
   A SLOW kernel's raw/LABEL/rN/DEV/JOB.MODE.planted (JSON: section -> ns planted per I/O) puts the
   change that cost should make next to its verdict.
 A row's change is the ratio of the geometric means over the rounds with its 95 % interval
-(compare_stats.py); a gated metric is worse only when the whole interval is beyond the threshold.
+(compare/stats.py); a gated metric is worse only when the whole interval is beyond the threshold.
 Standard library only."""
 import glob
 import json
@@ -18,8 +18,8 @@ import os
 import statistics
 import sys
 
-from compare_stats import LEVEL, ratio_interval, verdict
-from compare_util import MODES, device_field
+from stats import LEVEL, ratio_interval, verdict
+from util import MODES, device_field
 
 # metric -> (title, unit, higher is better)
 METRICS = {

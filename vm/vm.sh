@@ -1,10 +1,10 @@
 #!/bin/bash
-# ci/vm.sh [-k KERNEL] [-d DEVICES] [-t SECONDS] [-i IMAGEDIR] [--keep-images] [--dmesg FILE]
+# vm/vm.sh [-k KERNEL] [-d DEVICES] [-t SECONDS] [-i IMAGEDIR] [--keep-images] [--dmesg FILE]
 #          [-e NAME=VALUE]... [-p HOSTPORT:GUESTPORT]... [-v] -- COMMAND...
 # Boots a QEMU guest (TCG) whose root is this machine's root, read-only, over virtio-9p,
 # with the PI devices named in DEVICES, runs COMMAND in the guest in the current directory
 # (same path as on the host) and returns COMMAND's stdout, stderr and exit status.
-#   -k KERNEL   a kernel of ci/kernel.sh (KERNEL_NAMES in ci/lib.sh) or a path to a bzImage (default: stock)
+#   -k KERNEL   a kernel of vm/kernel.sh (KERNEL_NAMES in scripts/lib.sh) or a path to a bzImage (default: stock)
 #   -d DEVICES  comma-separated device names from the table below (default: none)
 #   -t SECONDS  time limit for the whole guest run, boot included (default: 600); exit 124 when reached
 #   -i IMAGEDIR where disk images and console logs live (default: $BUILD/vm)
@@ -31,9 +31,9 @@
 # (or stopped before COMMAND finished); 2 on a usage error; 1 when the run cannot be set up
 # (unknown device, kernel not built, ...).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../scripts/lib.sh"
 
-# The devices: ci/devices (name kind lbs ms pi pil pif guard ...), "none" for no device.
+# The devices: vm/devices (name kind lbs ms pi pil pif guard ...), "none" for no device.
 DEVICE_NAMES="$(device_names "") none"
 DATA_MIB=${URING_PI_DISK_MIB:-256} # data capacity of every device
 
@@ -44,7 +44,7 @@ usage() {
 	exit 2
 }
 # bad_usage WHAT: a usage error in one line, exit 2.
-bad_usage() { echo "uring-pi: $*; ci/vm.sh -h shows the usage" >&2; exit 2; }
+bad_usage() { echo "uring-pi: $*; vm/vm.sh -h shows the usage" >&2; exit 2; }
 
 kernel=stock devices=none limit=600 imagedir='' keep=0 dmesg_to='' verbose=0
 extra_env=() fwds=
@@ -81,22 +81,22 @@ if is_kernel_name "$kernel"; then
 	bz=$(kernel_image "$kernel")
 	[ "$kernel" != distro ] || initrd=$(dirname "$bz")/initrd
 	[ -f "$bz" ] && { [ -z "$initrd" ] || [ -f "$initrd" ]; } ||
-		die "no $kernel kernel at $bz; build it with: ci/kernel.sh $kernel"
+		die "no $kernel kernel at $bz; build it with: vm/kernel.sh $kernel"
 else
 	bz=$kernel
-	[ -f "$bz" ] || die "-k: '$kernel' is neither a kernel of ci/kernel.sh (${KERNEL_NAMES// /|}) nor a kernel image file"
+	[ -f "$bz" ] || die "-k: '$kernel' is neither a kernel of vm/kernel.sh (${KERNEL_NAMES// /|}) nor a kernel image file"
 	bz=$(cd "$(dirname "$bz")" && pwd)/$(basename "$bz")
 	kernel=custom
 fi
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run ci/deps-vm.sh"
-[ -x /bin/busybox ] || die "/bin/busybox is missing (the guest init uses it); run ci/deps-vm.sh"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run scripts/deps-vm.sh"
+[ -x /bin/busybox ] || die "/bin/busybox is missing (the guest init uses it); run scripts/deps-vm.sh"
 
 # ---- devices ----
 imagedir=${imagedir:-$BUILD/vm}
 mkdir -p "$imagedir/logs"
 imagedir=$(cd "$imagedir" && pwd)
 exec 8>"$imagedir/.lock"
-flock -n 8 || { say "another ci/vm.sh uses $imagedir; waiting"; flock 8; }
+flock -n 8 || { say "another vm/vm.sh uses $imagedir; waiting"; flock 8; }
 
 qdev=() want='' scsi_guard='' scsi_lbs='' scsi_type='' n=0
 IFS=, read -r -a devlist <<<"$devices"
@@ -166,10 +166,10 @@ else
 	append+=" scsi_debug.add_host=0"
 fi
 if [ -n "$initrd" ]; then
-	append+=" init=$TOP/ci/guest-init.sh" # the initramfs mounts the 9p root and switches to it
+	append+=" init=$TOP/vm/guest-init.sh" # the initramfs mounts the 9p root and switches to it
 else
 	append+=" root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
-	append+=" init=$TOP/ci/guest-init.sh"
+	append+=" init=$TOP/vm/guest-init.sh"
 fi
 # Extra kernel parameters for a test (e.g. nvme.io_queue_depth=2).
 [ -z "${URING_PI_KERNEL_ARGS:-}" ] || append+=" $URING_PI_KERNEL_ARGS"

@@ -1,4 +1,4 @@
-"""Statistics of ci/compare_report.py (standard library only).
+"""Statistics of compare/report.py (standard library only).
 
 A row of the report compares n rounds of a kernel with m rounds of its baseline. The figure is the
 ratio of their geometric means; its confidence interval comes from Welch's t on the logarithms

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Run a job file of jobs/ with the pinned fio and the engine:
-#   ci/job.sh JOBFILE [fio options...]
+#   scripts/job.sh JOBFILE [fio options...]
 # A job file's "# default NAME=VALUE" lines give the values of the
 # ${NAME} it uses; the environment overrides them. DEV is required.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-job=${1:?usage: ci/job.sh JOBFILE [fio options...]}
+job=${1:?usage: scripts/job.sh JOBFILE [fio options...]}
 shift
 [ -f "$job" ] || { echo "uring-pi: no job file $job" >&2; exit 2; }
 while IFS=' ' read -r name value; do

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Common helpers for the ci/ scripts (sourced, not run).
+# Common helpers of the project's shell scripts (sourced, not run).
 # TOP: the repository; BUILD: build outputs (in the tree, git-ignored);
 # CACHE: downloads and ccache, outside the tree, safe to delete at any time.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -7,19 +7,19 @@ BUILD=${BUILD:-$TOP/build}
 CACHE=${URING_PI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uring-pi}
 
 say() { printf '[uring-pi] %s\n' "$*" >&2; }
-# dev_var NAME: the variable that holds device NAME's block device in a guest (ci/vm.sh
+# dev_var NAME: the variable that holds device NAME's block device in a guest (vm/vm.sh
 # exports it), e.g. URING_PI_DEV_NVME_512_8_T1 for nvme-512-8-t1.
 dev_var() { echo "URING_PI_DEV_$(echo "$1" | tr 'a-z-' 'A-Z_')"; }
 die() { printf 'uring-pi: %s\n' "$*" >&2; exit 1; }
 
-# The kernels ci/kernel.sh makes by name (ci/vm.sh -k, ci/compare.sh and the tests take these
+# The kernels vm/kernel.sh makes by name (vm/vm.sh -k, compare/compare.sh and the tests take these
 # names) and the image of each; distro's initrd is beside its image.
 KERNEL_NAMES="stock patched patched-debug patched-slow mainline distro"
 is_kernel_name() { case " $KERNEL_NAMES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 kernel_image() { case $1 in distro) echo "$BUILD/kernels/distro/vmlinuz" ;; *) echo "$BUILD/kernels/$1/bzImage" ;; esac; }
 
-# The emulated devices: the table ci/devices, one line each (its header says what the fields mean).
-DEVICES_FILE=$TOP/ci/devices
+# The emulated devices: the table vm/devices, one line each (its header says what the fields mean).
+DEVICES_FILE=$TOP/vm/devices
 DEVICE_FIELDS="name kind lbs ms pi pil pif guard format tag interval note"
 # device_names [FIELD=VALUE|FIELD!=VALUE]...: the devices that match every condition, in the table's
 # order, one per line (e.g. device_names kind=nvme format!=none: the NVMe devices with PI).
@@ -71,7 +71,7 @@ device_boots() {
 	[ -z "$first" ] || echo "$first"
 	[ ${#rest[@]} = 0 ] || printf '%s\n' "${rest[@]}"
 }
-# devices_list NAME...: NAMEs on one line, comma-separated (ci/vm.sh -d).
+# devices_list NAME...: NAMEs on one line, comma-separated (vm/vm.sh -d).
 devices_list() { local IFS=,; echo "$*"; }
 
 # The Debian mirror this machine's apt already uses (no host is named in the tree).
@@ -99,20 +99,20 @@ fetch() {
 	echo "$f"
 }
 
-# papt ARGS: apt-get with the project's own sources (ci/apt/uring-pi.sources: trixie,
+# papt ARGS: apt-get with the project's own sources (scripts/apt/uring-pi.sources: trixie,
 # trixie-backports, sid, with deb-src) in a private state directory; the system's apt
 # configuration is not touched.
 papt() {
 	local d=$CACHE/apt src
 	mkdir -p "$d/lists/partial" "$d/archives/partial"
 	src=$d/uring-pi.sources
-	sed "s|@MIRROR@|$(debian_mirror)|" "$TOP/ci/apt/uring-pi.sources" >"$src"
+	sed "s|@MIRROR@|$(debian_mirror)|" "$TOP/scripts/apt/uring-pi.sources" >"$src"
 	local o=(-o Dir::Etc::SourceList="$src" -o Dir::Etc::SourceParts=/dev/null
 		-o Dir::State::Lists="$d/lists" -o Dir::Cache::Archives="$d/archives"
 		-o Dir::State::Status=/var/lib/dpkg/status -o APT::Get::List-Cleanup=0
 		-o APT::Sandbox::User=root)
 	if [ "$1" = update ] || ! ls "$d"/lists/*Packages* >/dev/null 2>&1; then
-		apt-get "${o[@]}" -q update >&2 || die "apt-get update with ci/apt/uring-pi.sources failed"
+		apt-get "${o[@]}" -q update >&2 || die "apt-get update with scripts/apt/uring-pi.sources failed"
 		[ "$1" = update ] && return 0
 	fi
 	apt-get "${o[@]}" "$@"

@@ -1,7 +1,7 @@
 #!/bin/sh
-# PID 1 of a harness guest (ci/vm.sh). The root file system is the host's root, read-only,
+# PID 1 of a harness guest (vm/vm.sh). The root file system is the host's root, read-only,
 # over virtio-9p. Mounts what a program needs, maps device names to block devices, runs the
-# command given by ci/vm.sh, saves its output, status and the kernel log, and powers off.
+# command given by vm/vm.sh, saves its output, status and the kernel log, and powers off.
 # Everything the launcher and the guest exchange is in the writable 9p share "uringpi"
 # (mounted at /run/uring-pi/out): config (in), started, stdout, stderr, status, dmesg (out).
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -33,7 +33,7 @@ $BB mkdir -p $HOLD && $BB mount -o bind "$TOP" $HOLD
 for d in /tmp /run /var/tmp /var/lock /root; do
 	[ -d $d ] && $BB mount -t tmpfs -o mode=1777 tmpfs $d
 done
-if [ ! -d "$TOP/ci" ]; then
+if [ ! -e "$0" ]; then # this script is not visible under the tmpfs
 	$BB mkdir -p "$TOP" && $BB mount -o move $HOLD "$TOP" || fatal "cannot keep $TOP visible"
 fi
 $BB mkdir -p /dev/shm /run/uring-pi/out
@@ -43,7 +43,7 @@ $BB mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 uringpi /run/uring
 OUT=/run/uring-pi/out
 [ -f $OUT/config ] || fatal "no $OUT/config"
 # config sets: URING_PI_CWD, URING_PI_KERNEL, URING_PI_WANT (NAME:KIND pairs), extra exports.
-# shellcheck source=/dev/null # written by ci/vm.sh for this boot
+# shellcheck source=/dev/null # written by vm/vm.sh for this boot
 . $OUT/config
 
 # Map device names to block devices: NVMe controllers carry the device name as serial
@@ -90,7 +90,7 @@ while read -r name dev; do
 done </run/uring-pi/devices
 export URING_PI_DEVICES=/run/uring-pi/devices URING_PI_KERNEL HOME=/root TMPDIR=/tmp
 
-# QEMU user networking (ci/vm.sh -p): the fixed addresses of its built-in DHCP range.
+# QEMU user networking (vm/vm.sh -p): the fixed addresses of its built-in DHCP range.
 if [ -n "${URING_PI_NET:-}" ]; then
 	i=0
 	until [ -e /sys/class/net/eth0 ]; do

@@ -1,11 +1,11 @@
 #!/bin/bash
-# Guest side of ci/compare.sh, run by ci/vm.sh -p HOSTPORT:8765 -p HOSTPORT2:8766: serves
+# Guest side of compare/compare.sh, run by vm/vm.sh -p HOSTPORT:8765 -p HOSTPORT2:8766: serves
 # "fio --server" on port 8765 to the host's fio --client until the host sends "stop" to
 # port 8766. Port 8766 answers each connection, once the fio server listens, with
-# "ready KERNEL NAME=/dev/DEV ..." (the guest's devices, in ci/vm.sh -d order), then
+# "ready KERNEL NAME=/dev/DEV ..." (the guest's devices, in vm/vm.sh -d order), then
 # takes one line: "stop", "integrity 0|1 /dev/DEV" (the kernel's own PI on DEV, both
 # directions: integrity/write_generate and read_verify; for PI mode none), "slow NS" (a
-# busy wait of NS ns per bio, on a kernel with tests/kernel/slow-submit.patch: ci/kernel.sh
+# busy wait of NS ns per bio, on a kernel with tests/kernel/slow-submit.patch: vm/kernel.sh
 # patched-slow) or anything else (no-op), and answers "ok" or "error: WHY".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -42,7 +42,7 @@ while True:
                     with open(knob, "w") as fh:
                         fh.write(str(int(msg.split()[1])))
                 except FileNotFoundError:
-                    reply = f"error: kernel {kernel} has no {knob} (build ci/kernel.sh patched-slow)"
+                    reply = f"error: kernel {kernel} has no {knob} (build vm/kernel.sh patched-slow)"
                 except (OSError, ValueError, IndexError) as e:
                     reply = f"error: {e}"
             elif msg.startswith("integrity "):

@@ -208,14 +208,11 @@ drive() {
 					ns=$(python3 compare/util.py kslow) &&
 						why=$(python3 compare/util.py ctl "$CTL_PORT" "slow $ns" 2>&1 >/dev/null) ||
 						{ echo "uring-pi: compare: SLOW_IN=kernel on $l: ${why:-no cost}" >&2; return 1; }
-					SLOW_FROM='' python3 compare/util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
-				else
-					SLOW_NS_PER_CYCLE=$slow_ns python3 compare/util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+					SLOW_FROM='' # the kernel is slowed: no thinkcycles in the job
 				fi
-				unset SLOW_FROM SLOW_PLANTED
-			else
-				python3 compare/util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
 			fi
+			SLOW_NS_PER_CYCLE=$slow_ns python3 compare/util.py job "jobs/perf/$j.fio" "$m" >"$dir/$j.$m.fio" || return 1
+			unset SLOW_FROM SLOW_PLANTED
 			why=$(run_mode "$m" "$hp" "$dir/$j.$m.fio" "$dir/$j.$m.json" 2>&1) || {
 				rm -f "$dir/$j.$m.json"
 				echo "uring-pi: compare: $j ($m) on $l ($4) failed: $why" >&2

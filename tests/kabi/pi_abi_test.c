@@ -766,32 +766,45 @@ static void fill(uint8_t *p, size_t len, uint64_t i, uint64_t v)
 }
 
 /* Set up failslab, fail_page_alloc and fail_make_request for tasks with make-it-fail. */
+static const char *const fault_attrs[] = { "failslab", "fail_page_alloc", "fail_make_request" };
+
+/* Each fault attribute fails with pct % per call, of the tasks that ask for it only. */
 static int faults_setup(const char *pct)
 {
-	static const char *const attrs[] = { "failslab", "fail_page_alloc", "fail_make_request" };
-	char path[128], disk[64];
-	const char *base = strrchr(dev.path, '/') ? strrchr(dev.path, '/') + 1 : dev.path;
+	char path[128];
 
 	for (size_t k = 0; k < 3; k++) {
-		static const char *const kv[][2] = {
-			{ "interval", "1" }, { "times", "-1" }, { "space", "0" }, { "verbose", "0" },
-			{ "task-filter", "Y" },
-		};
+		snprintf(path, sizeof(path), FAULT_DIR "%s/probability", fault_attrs[k]);
+		if (put(path, pct))
+			return -1;
+	}
+	return 0;
+}
+
+/* Once: every call counts, no limit, only tasks with make-it-fail, and the device's bios too. */
+static int faults_init(void)
+{
+	static const char *const kv[][2] = {
+		{ "interval", "1" }, { "times", "-1" }, { "space", "0" }, { "verbose", "0" },
+		{ "task-filter", "Y" },
+	};
+	const char *base = strrchr(dev.path, '/') ? strrchr(dev.path, '/') + 1 : dev.path;
+	char path[128];
+
+	if (faults_setup("0"))
+		return -1;
+	for (size_t k = 0; k < 3; k++) {
 		for (size_t j = 0; j < sizeof(kv) / sizeof(kv[0]); j++) {
-			snprintf(path, sizeof(path), FAULT_DIR "%s/%s", attrs[k], kv[j][0]);
+			snprintf(path, sizeof(path), FAULT_DIR "%s/%s", fault_attrs[k], kv[j][0]);
 			if (put(path, kv[j][1]))
 				return -1;
 		}
-		snprintf(path, sizeof(path), FAULT_DIR "%s/probability", attrs[k]);
-		if (put(path, pct))
-			return -1;
 		/* failslab and fail_page_alloc spare sleeping allocations unless told. */
-		snprintf(path, sizeof(path), FAULT_DIR "%s/ignore-gfp-wait", attrs[k]);
+		snprintf(path, sizeof(path), FAULT_DIR "%s/ignore-gfp-wait", fault_attrs[k]);
 		if (k < 2 && put(path, "N"))
 			return -1;
 	}
-	snprintf(disk, sizeof(disk), "%s", base);
-	snprintf(path, sizeof(path), "/sys/block/%s/make-it-fail", disk);
+	snprintf(path, sizeof(path), "/sys/block/%s/make-it-fail", base);
 	return put(path, "1");
 }
 
@@ -898,7 +911,7 @@ static void test_faults(void)
 	struct io_uring ring;
 	struct fault_result *r;
 
-	if (faults_setup("0")) {
+	if (faults_init()) {
 		CHECK(0, "fault injection set up (debugfs at " FAULT_DIR ", failslab, fail_page_alloc, "
 		      "fail_make_request: vm/kernel.sh patched-debug): %s", strerror(errno));
 		return;

@@ -41,95 +41,103 @@ set -uo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$TOP" || exit 1
 
-KERNELS=${KERNELS:-stock patched mainline}
-JOBS=${JOBS:-randread-4k randwrite-4k seqread-128k}
-MODES=${MODES:-auto}
-known_modes=$(python3 compare/util.py modes) # the PI modes are defined there
-case $MODES in
-auto) try_modes=$(python3 compare/util.py modes auto) ;;
-all) try_modes=$known_modes ;;
-*) try_modes=$MODES ;;
-esac
-RUNTIME=${RUNTIME:-5}
-RAMP=${RAMP:-1}
-SIZE=${SIZE:-64m}
-REPEAT=${REPEAT:-3}
-THRESHOLD=${THRESHOLD:-auto}
-GATE=${GATE:-iops}
-SLOW=${SLOW:-}
-SLOW_PCT=${SLOW_PCT:-10}
-SLOW_IN=${SLOW_IN:-user}
-HOSTS=${HOSTS:-}
-if [ -n "$HOSTS" ]; then TIMING=${TIMING:-real}; else TIMING=${TIMING:-icount}; fi
-if [ "$TIMING" = icount ]; then DEVICE=${DEVICE:-scsi-dif-crc}; else DEVICE=${DEVICE:-nvme-512-8-t1}; fi
-OUT=${OUT:-$BUILD/compare}
-case $OUT in /*) ;; *) OUT=$TOP/$OUT ;; esac
-
-for j in $JOBS; do
-	[ -f "jobs/perf/$j.fio" ] || { echo "uring-pi: compare: no job file jobs/perf/$j.fio" >&2; exit 2; }
-done
-[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "uring-pi: compare: REPEAT=$REPEAT: want a count" >&2; exit 2; }
-for m in $try_modes; do
-	case " $known_modes " in *" $m "*) ;; *)
-		echo "uring-pi: compare: MODES: unknown PI mode $m (auto, all, or some of: $known_modes)" >&2
-		exit 2 ;;
+# settings: the knobs (environment) with their defaults, checked: a bad one exits 2 with one line.
+settings() {
+	KERNELS=${KERNELS:-stock patched mainline}
+	JOBS=${JOBS:-randread-4k randwrite-4k seqread-128k}
+	MODES=${MODES:-auto}
+	known_modes=$(python3 compare/util.py modes) # the PI modes are defined there
+	case $MODES in
+	auto) try_modes=$(python3 compare/util.py modes auto) ;;
+	all) try_modes=$known_modes ;;
+	*) try_modes=$MODES ;;
 	esac
-done
-for g in ${GATE//,/ }; do
-	case $g in iops | bw | p50 | p99 | cpu) ;; *) echo "uring-pi: compare: GATE=$GATE: $g is not one of iops,bw,p50,p99,cpu" >&2; exit 2 ;; esac
-done
-case $TIMING in icount | real) ;; *) echo "uring-pi: compare: TIMING=$TIMING: want icount or real" >&2; exit 2 ;; esac
-[ -z "$HOSTS" ] || [ "$TIMING" = real ] ||
-	{ echo "uring-pi: compare: TIMING=icount is for guests; real hosts keep real time (TIMING=real)" >&2; exit 2; }
-[[ $SLOW_PCT =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "uring-pi: compare: SLOW_PCT=$SLOW_PCT: want a percentage" >&2; exit 2; }
-case $SLOW_IN in user) ;; kernel)
-	[ -z "$HOSTS" ] || { echo "uring-pi: compare: SLOW_IN=kernel is for guests (a kernel built with tests/kernel/slow-submit.patch)" >&2; exit 2; } ;;
-*) echo "uring-pi: compare: SLOW_IN=$SLOW_IN: want user or kernel" >&2; exit 2 ;;
-esac
-[ "$THRESHOLD" = auto ] || [[ $THRESHOLD =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
-	{ echo "uring-pi: compare: THRESHOLD=$THRESHOLD: want auto or a percentage" >&2; exit 2; }
+	RUNTIME=${RUNTIME:-5}
+	RAMP=${RAMP:-1}
+	SIZE=${SIZE:-64m}
+	REPEAT=${REPEAT:-3}
+	THRESHOLD=${THRESHOLD:-auto}
+	GATE=${GATE:-iops}
+	SLOW=${SLOW:-}
+	SLOW_PCT=${SLOW_PCT:-10}
+	SLOW_IN=${SLOW_IN:-user}
+	HOSTS=${HOSTS:-}
+	if [ -n "$HOSTS" ]; then TIMING=${TIMING:-real}; else TIMING=${TIMING:-icount}; fi
+	if [ "$TIMING" = icount ]; then DEVICE=${DEVICE:-scsi-dif-crc}; else DEVICE=${DEVICE:-nvme-512-8-t1}; fi
+	OUT=${OUT:-$BUILD/compare}
+	case $OUT in /*) ;; *) OUT=$TOP/$OUT ;; esac
 
-# kernel entry -> its label and kernel; a kernel that is not built is skipped.
-labels=() kernels=()
-for e in $KERNELS; do
-	if [[ $e == *=* ]]; then l=${e%%=*} k=${e#*=}; else k=$e l=$e; fi
-	case $k in
-	*/*) [[ $e == *=* ]] || l=$(basename "$(dirname "$k")"); f=$k ;;
-	*) f=$(kernel_image "$k") ;;
-	esac
-	if [ -z "$HOSTS" ] && ! [ -f "$f" ]; then
-		echo "uring-pi: compare: kernel $k is not built ($f missing; vm/kernel.sh $k builds it): skipped" >&2
-		continue
-	fi
-	for x in "${labels[@]}"; do
-		[ "$x" != "$l" ] || { echo "uring-pi: compare: two kernels labelled $l; write LABEL=KERNEL" >&2; exit 2; }
+	for j in $JOBS; do
+		[ -f "jobs/perf/$j.fio" ] || { echo "uring-pi: compare: no job file jobs/perf/$j.fio" >&2; exit 2; }
 	done
-	labels+=("$l") kernels+=("$k")
-done
-if [ -n "$HOSTS" ]; then
+	[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "uring-pi: compare: REPEAT=$REPEAT: want a count" >&2; exit 2; }
+	for m in $try_modes; do
+		case " $known_modes " in *" $m "*) ;; *)
+			echo "uring-pi: compare: MODES: unknown PI mode $m (auto, all, or some of: $known_modes)" >&2
+			exit 2 ;;
+		esac
+	done
+	for g in ${GATE//,/ }; do
+		case $g in iops | bw | p50 | p99 | cpu) ;; *) echo "uring-pi: compare: GATE=$GATE: $g is not one of iops,bw,p50,p99,cpu" >&2; exit 2 ;; esac
+	done
+	case $TIMING in icount | real) ;; *) echo "uring-pi: compare: TIMING=$TIMING: want icount or real" >&2; exit 2 ;; esac
+	[ -z "$HOSTS" ] || [ "$TIMING" = real ] ||
+		{ echo "uring-pi: compare: TIMING=icount is for guests; real hosts keep real time (TIMING=real)" >&2; exit 2; }
+	[[ $SLOW_PCT =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "uring-pi: compare: SLOW_PCT=$SLOW_PCT: want a percentage" >&2; exit 2; }
+	case $SLOW_IN in user) ;; kernel)
+		[ -z "$HOSTS" ] || { echo "uring-pi: compare: SLOW_IN=kernel is for guests (a kernel built with tests/kernel/slow-submit.patch)" >&2; exit 2; } ;;
+	*) echo "uring-pi: compare: SLOW_IN=$SLOW_IN: want user or kernel" >&2; exit 2 ;;
+	esac
+	[ "$THRESHOLD" = auto ] || [[ $THRESHOLD =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+		{ echo "uring-pi: compare: THRESHOLD=$THRESHOLD: want auto or a percentage" >&2; exit 2; }
+}
+
+# kernels_to_run: labels and kernels (or hosts) of KERNELS= (HOSTS=), BASELINE, SLOW checked.
+kernels_to_run() {
 	labels=() kernels=()
-	IFS=, read -ra hosts <<<"$HOSTS"
-	for e in "${hosts[@]}"; do
-		if [[ $e == *=* ]]; then labels+=("${e%%=*}") kernels+=("${e#*=}"); else labels+=("$e") kernels+=("$e"); fi
+	for e in $KERNELS; do
+		if [[ $e == *=* ]]; then l=${e%%=*} k=${e#*=}; else k=$e l=$e; fi
+		case $k in
+		*/*) [[ $e == *=* ]] || l=$(basename "$(dirname "$k")"); f=$k ;;
+		*) f=$(kernel_image "$k") ;;
+		esac
+		if [ -z "$HOSTS" ] && ! [ -f "$f" ]; then
+			echo "uring-pi: compare: kernel $k is not built ($f missing; vm/kernel.sh $k builds it): skipped" >&2
+			continue
+		fi
+		for x in "${labels[@]}"; do
+			[ "$x" != "$l" ] || { echo "uring-pi: compare: two kernels labelled $l; write LABEL=KERNEL" >&2; exit 2; }
+		done
+		labels+=("$l") kernels+=("$k")
 	done
-	[ "$(printf '%s\n' "${labels[@]}" | sort | uniq -d)" = "" ] ||
-		{ echo "uring-pi: compare: two hosts labelled alike; write LABEL=HOST:PORT" >&2; exit 2; }
-fi
-[ ${#labels[@]} -gt 0 ] || { echo "uring-pi: compare: no kernel to run" >&2; exit 2; }
-[ -z "$HOSTS" ] || [ -n "${DEV:-}" ] || { echo "uring-pi: compare: HOSTS= needs DEV=, the device(s) on the hosts" >&2; exit 2; }
-BASELINE=${BASELINE:-${labels[0]}}
-[ -z "$SLOW" ] || printf '%s\n' "${labels[@]}" | grep -qx -- "$SLOW" ||
-	{ echo "uring-pi: compare: SLOW=$SLOW is none of: ${labels[*]}" >&2; exit 2; }
-[ -z "$SLOW" ] || [ "$SLOW" != "$BASELINE" ] ||
-	{ echo "uring-pi: compare: SLOW=$SLOW is the baseline; slow another kernel" >&2; exit 2; }
+	if [ -n "$HOSTS" ]; then
+		labels=() kernels=()
+		IFS=, read -ra hosts <<<"$HOSTS"
+		for e in "${hosts[@]}"; do
+			if [[ $e == *=* ]]; then labels+=("${e%%=*}") kernels+=("${e#*=}"); else labels+=("$e") kernels+=("$e"); fi
+		done
+		[ "$(printf '%s\n' "${labels[@]}" | sort | uniq -d)" = "" ] ||
+			{ echo "uring-pi: compare: two hosts labelled alike; write LABEL=HOST:PORT" >&2; exit 2; }
+	fi
+	[ ${#labels[@]} -gt 0 ] || { echo "uring-pi: compare: no kernel to run" >&2; exit 2; }
+	[ -z "$HOSTS" ] || [ -n "${DEV:-}" ] || { echo "uring-pi: compare: HOSTS= needs DEV=, the device(s) on the hosts" >&2; exit 2; }
+	BASELINE=${BASELINE:-${labels[0]}}
+	[ -z "$SLOW" ] || printf '%s\n' "${labels[@]}" | grep -qx -- "$SLOW" ||
+		{ echo "uring-pi: compare: SLOW=$SLOW is none of: ${labels[*]}" >&2; exit 2; }
+	[ -z "$SLOW" ] || [ "$SLOW" != "$BASELINE" ] ||
+		{ echo "uring-pi: compare: SLOW=$SLOW is the baseline; slow another kernel" >&2; exit 2; }
+}
 
-rm -rf "$OUT/raw"
-mkdir -p "$OUT/raw" "$OUT/logs"
-# guest time limit: boot, and on every device fill, probes, and every job (two of RUNTIME + RAMP) in every mode
-nmodes=$(echo "$try_modes" | wc -w)
-ndevs=$(echo "${DEVICE//,/ }" | wc -w)
-limit=$((300 + ndevs * (60 + nmodes * (2 * (RUNTIME + RAMP) + 10) * $(echo "$JOBS" | wc -w))))
-[ "$TIMING" = real ] || limit=$((limit * 4)) # a guest second of one vCPU counting instructions takes longer
+# prepare: an empty OUT/raw, and the time limit of a guest (limit).
+prepare() {
+	rm -rf "$OUT/raw"
+	mkdir -p "$OUT/raw" "$OUT/logs"
+	# guest time limit: boot, and on every device fill, probes, and every job (two of RUNTIME + RAMP) in every mode
+	nmodes=$(echo "$try_modes" | wc -w)
+	ndevs=$(echo "${DEVICE//,/ }" | wc -w)
+	limit=$((300 + ndevs * (60 + nmodes * (2 * (RUNTIME + RAMP) + 10) * $(echo "$JOBS" | wc -w))))
+	[ "$TIMING" = real ] || limit=$((limit * 4)) # a guest second of one vCPU counting instructions takes longer
+}
 
 # fio --client on HOST:PORT with job file $2 -> $3 (fio JSON); the reason on stderr when it fails.
 client() {
@@ -259,50 +267,66 @@ run_host() {
 	return $rc
 }
 
-t0=$SECONDS
-failed=0
-# Rounds alternate the order, A B C then C B A (ABBA): a kernel's place in a round (after which
-# other guest, on a warmer or busier host) is the same for every kernel over two rounds.
-for r in $(seq 1 "$REPEAT"); do
-	order=$(seq 0 $((${#labels[@]} - 1)))
-	[ $((r % 2)) = 1 ] || order=$(echo "$order" | tac)
-	for i in $order; do
-		if [ -n "$HOSTS" ]; then
-			run_host "${labels[$i]}" "${kernels[$i]}" "$r" || failed=1
-		else
-			run_guest "${labels[$i]}" "${kernels[$i]}" "$r" || failed=1
-		fi
+# rounds: every kernel once a round, REPEAT rounds; failed=1 if a run failed.
+rounds() {
+	t0=$SECONDS
+	failed=0
+	# Rounds alternate the order, A B C then C B A (ABBA): a kernel's place in a round (after which
+	# other guest, on a warmer or busier host) is the same for every kernel over two rounds.
+	for r in $(seq 1 "$REPEAT"); do
+		order=$(seq 0 $((${#labels[@]} - 1)))
+		[ $((r % 2)) = 1 ] || order=$(echo "$order" | tac)
+		for i in $order; do
+			if [ -n "$HOSTS" ]; then
+				run_host "${labels[$i]}" "${kernels[$i]}" "$r" || failed=1
+			else
+				run_guest "${labels[$i]}" "${kernels[$i]}" "$r" || failed=1
+			fi
+		done
 	done
-done
-rm -f "$OUT"/vm/*.img # the devices' images; their console logs stay in $OUT/vm/logs
-say "compare: ${#labels[@]} kernels x $REPEAT rounds in $((SECONDS - t0)) s"
+	rm -f "$OUT"/vm/*.img # the devices' images; their console logs stay in $OUT/vm/logs
+	say "compare: ${#labels[@]} kernels x $REPEAT rounds in $((SECONDS - t0)) s"
+}
 
-python3 compare/report.py "$OUT" "${labels[*]}" "$BASELINE" "$THRESHOLD" "$GATE" "$TIMING"
-rc=$?
-if [ $rc -le 1 ] && command -v gnuplot >/dev/null; then
-	n=${#labels[@]}
-	rows=$(($(wc -l <"$OUT/report.dat") - 1))
-	gnuplot <<EOF 2>"$OUT/logs/gnuplot.err" || echo "uring-pi: compare: gnuplot failed: $(head -n 3 "$OUT/logs/gnuplot.err")" >&2
-set terminal pngcairo size $((400 + 60 * rows * n > 1600 ? 1600 : 400 + 60 * rows * n)),600 noenhanced
-set output "$OUT/report.png"
-set title "median IOPS relative to the baseline ($BASELINE), per job and PI mode"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set ylabel "IOPS / baseline IOPS"
-set yrange [0:*]
-set offsets 0,0,0.1,0
-set rmargin 10
-set xtics rotate by -35 font ",8"
-set key outside top center horizontal
-set grid ytics
-set datafile missing "-"
-plot for [c=2:$((n + 1))] "$OUT/report.dat" using c:xtic(1) title columnheader(c), 1 with lines lc rgb "black" dt 2 notitle
-EOF
-elif [ $rc -le 1 ]; then
-	echo "uring-pi: compare: no gnuplot, no report.png (scripts/deps-vm.sh installs gnuplot-nox)" >&2
-fi
-say "compare: report $OUT/report.md"
-[ $rc -ne 0 ] && exit $rc
-[ $failed -eq 0 ] || exit 2
-exit 0
+# report: report.md (and report.png with gnuplot) from OUT/raw; exit 1 on a regression, 2 on a failed run.
+report() {
+	python3 compare/report.py "$OUT" "${labels[*]}" "$BASELINE" "$THRESHOLD" "$GATE" "$TIMING"
+	rc=$?
+	if [ $rc -le 1 ] && command -v gnuplot >/dev/null; then
+		n=${#labels[@]}
+		rows=$(($(wc -l <"$OUT/report.dat") - 1))
+		gnuplot <<-EOF 2>"$OUT/logs/gnuplot.err" || echo "uring-pi: compare: gnuplot failed: $(head -n 3 "$OUT/logs/gnuplot.err")" >&2
+	set terminal pngcairo size $((400 + 60 * rows * n > 1600 ? 1600 : 400 + 60 * rows * n)),600 noenhanced
+	set output "$OUT/report.png"
+	set title "median IOPS relative to the baseline ($BASELINE), per job and PI mode"
+	set style data histograms
+	set style histogram clustered gap 1
+	set style fill solid 0.8 border -1
+	set ylabel "IOPS / baseline IOPS"
+	set yrange [0:*]
+	set offsets 0,0,0.1,0
+	set rmargin 10
+	set xtics rotate by -35 font ",8"
+	set key outside top center horizontal
+	set grid ytics
+	set datafile missing "-"
+	plot for [c=2:$((n + 1))] "$OUT/report.dat" using c:xtic(1) title columnheader(c), 1 with lines lc rgb "black" dt 2 notitle
+	EOF
+	elif [ $rc -le 1 ]; then
+		echo "uring-pi: compare: no gnuplot, no report.png (scripts/deps-vm.sh installs gnuplot-nox)" >&2
+	fi
+	say "compare: report $OUT/report.md"
+	[ $rc -ne 0 ] && exit $rc
+	[ $failed -eq 0 ] || exit 2
+	exit 0
+}
+
+main() {
+	settings
+	kernels_to_run
+	prepare
+	rounds
+	report
+}
+
+main

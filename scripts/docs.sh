@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # Each table: FILE:NAME; NAME_md prints it.
-TABLES="docs/harness.md:devices"
+TABLES="docs/harness.md:devices docs/harness.md:kernels"
 
 # devices_md: the device table, in Markdown.
 # shellcheck disable=SC2317 # called as ${name}_md
@@ -29,6 +29,23 @@ devices_md() {
 			[ "$pif" = 0 ] || what+=", pif=$pif"
 		fi
 		echo "| \`$d\` | $what | $format $tag $interval | $note |"
+	done
+}
+
+# kernels_md: the kernel table, in Markdown.
+# shellcheck disable=SC2317 # called as ${name}_md
+kernels_md() {
+	local k src series patches config out
+	echo "<!-- scripts/docs.sh writes this table from vm/kernels: edit that, then run make docs -->"
+	echo "| name | source | series | test-only patches | config after vm/guest.config | output | note |"
+	echo "|---|---|---|---|---|---|---|"
+	for k in $KERNEL_NAMES; do
+		read -r src series patches config <<<"$(for f in source series patches config; do kernel_field "$k" "$f"; done | paste -sd ' ')"
+		case $src in 6.12) src="Debian's linux-source-6.12" ;; 6.18) src="Linux 6.18.15" ;; distro) src="Debian's trixie-backports binary" ;; esac
+		out=$(kernel_image "$k")
+		out=${out#"$TOP/"}
+		[ "$(kernel_field "$k" source)" != distro ] || out+=", initrd"
+		echo "| \`$k\` | $src | $series | ${patches//,/, } | ${config//,/, } | \`$out\` | $(kernel_field "$k" note) |"
 	done
 }
 

@@ -12,11 +12,24 @@ say() { printf '[uring-pi] %s\n' "$*" >&2; }
 dev_var() { echo "URING_PI_DEV_$(echo "$1" | tr 'a-z-' 'A-Z_')"; }
 die() { printf 'uring-pi: %s\n' "$*" >&2; exit 1; }
 
-# The kernels vm/kernel.sh makes by name (vm/vm.sh -k, compare/compare.sh and the tests take these
-# names) and the image of each; distro's initrd is beside its image.
-KERNEL_NAMES="stock patched patched-debug patched-slow mainline distro"
+# The kernels vm/kernel.sh makes by name: the table vm/kernels (its header says what the fields mean).
+KERNELS_FILE=$TOP/vm/kernels
+KERNEL_NAMES=$(awk '!/^#/ && NF { printf "%s%s", sep, $1; sep = " " }' "$KERNELS_FILE")
 is_kernel_name() { case " $KERNEL_NAMES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
-kernel_image() { case $1 in distro) echo "$BUILD/kernels/distro/vmlinuz" ;; *) echo "$BUILD/kernels/$1/bzImage" ;; esac; }
+# kernel_field NAME FIELD: one field of kernel NAME ("note": the rest of the line); fails for an unknown one.
+kernel_field() {
+	awk -v name="$1" -v want="$2" '
+		BEGIN { n = split("name source series patches config note", f, " "); for (i = 1; i <= n; i++) col[f[i]] = i; if (!(want in col)) exit 2 }
+		!/^#/ && $1 == name {
+			if (want == "note") { for (j = 1; j < col["note"]; j++) sub(/^[^ ]+ +/, ""); print } else print $col[want]
+			found = 1; exit
+		}
+		END { exit !found }' "$KERNELS_FILE"
+}
+# kernel_image NAME: the image of kernel NAME; a prebuilt (source distro) one's initrd is beside it.
+kernel_image() {
+	if [ "$(kernel_field "$1" source 2>/dev/null)" = distro ]; then echo "$BUILD/kernels/$1/vmlinuz"; else echo "$BUILD/kernels/$1/bzImage"; fi
+}
 
 # The emulated devices: the table vm/devices, one line each (its header says what the fields mean).
 DEVICES_FILE=$TOP/vm/devices

@@ -1,14 +1,9 @@
 #!/bin/bash
-# vm/kernel.sh NAME: build (or fetch) a guest kernel for the QEMU harness.
-#   stock     Linux 6.12 from Debian's linux-source-6.12 + vm/guest.config
-#   patched   stock + kernel-patches/linux-6.12/series, in a fresh copy of the tree
-#   patched-debug  patched + vm/guest-debug.config (KASAN, kmemleak, lockdep, fault injection)
-#   patched-slow   patched + tests/kernel/slow-submit.patch (test only: a busy wait per bio, for
-#             planted regressions of make compare)
-#   mainline  Linux 6.18.15 (Debian's orig tarball, sha256-pinned) + vm/guest.config
-#   distro    Debian's prebuilt trixie-backports kernel + an initramfs with the modules the tests need
+# vm/kernel.sh NAME: build (or fetch) a guest kernel for the QEMU harness: a kernel of the table
+# vm/kernels (its source, whether the series is applied, test-only patches, config fragments).
+#   vm/kernel.sh tree SRCDIR: configure (unless done) and build a tree in place (make patches-check).
 # Output: $BUILD/kernels/NAME/bzImage (distro: vmlinuz + initrd). Nothing is rebuilt when the
-# output is newer than its inputs (config fragment, series and patches, source tarball).
+# output is newer than its inputs (config fragments, series and patches, source tarball).
 # Only one kernel build runs at a time (a lock under $BUILD/kernels).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -17,12 +12,13 @@ MAINLINE_TARBALL=l/linux/linux_6.18.15.orig.tar.xz
 MAINLINE_SHA256=fdf4c4d487c95b17a41cb38003faef86669e532a44fe702eb31a3390b6a60cca
 STOCK_TARBALL=/usr/src/linux-source-6.12.tar.xz
 SERIES_DIR=${URING_PI_SERIES_DIR:-$TOP/kernel-patches/linux-6.12} # override: tests of this script
-# The configuration fragments applied on top of tinyconfig (patched-debug adds its own).
-FRAGMENTS=("$TOP/vm/guest.config")
-[ "${1:-}" = patched-debug ] && FRAGMENTS+=("$TOP/vm/guest-debug.config")
-# Test-only patches applied after the series (never part of it).
-EXTRA_PATCHES=()
-[ "${1:-}" = patched-slow ] && EXTRA_PATCHES+=("$TOP/tests/kernel/slow-submit.patch")
+# The configuration fragments applied on top of tinyconfig, and the test-only patches applied after
+# the series (never part of it): vm/guest.config, then the kernel's own from vm/kernels.
+FRAGMENTS=("$TOP/vm/guest.config") EXTRA_PATCHES=()
+if [ $# -eq 1 ] && is_kernel_name "$1"; then
+	for f in $(kernel_field "$1" config | tr , ' '); do [ "$f" = - ] || FRAGMENTS+=("$TOP/$f"); done
+	for f in $(kernel_field "$1" patches | tr , ' '); do [ "$f" = - ] || EXTRA_PATCHES+=("$TOP/$f"); done
+fi
 
 usage() { die "usage: vm/kernel.sh ${KERNEL_NAMES// /|}, or vm/kernel.sh tree SRCDIR"; }
 [ $# -eq 1 ] || [ "${1:-}" = tree ] || usage
@@ -260,13 +256,17 @@ make_initramfs() {
 	say "distro: initramfs with $(wc -l <"$order") modules: $(tr '\n' ' ' <"$order")"
 }
 
-case $NAME in
-stock) build_tree "$STOCK_TARBALL" ;;
-patched | patched-debug | patched-slow)
-	[ -f "$SERIES_DIR/series" ] || { say "patched: no kernel-patches/linux-6.12/series yet; nothing to build"; exit 1; }
-	build_tree "$STOCK_TARBALL" series
+kernel_source() { if is_kernel_name "$NAME"; then kernel_field "$NAME" source; else echo "$NAME"; fi; }
+case $(kernel_source) in
+6.12)
+	if [ "$(kernel_field "$NAME" series)" = yes ]; then
+		[ -f "$SERIES_DIR/series" ] || { say "$NAME: no kernel-patches/linux-6.12/series yet; nothing to build"; exit 1; }
+		build_tree "$STOCK_TARBALL" series
+	else
+		build_tree "$STOCK_TARBALL"
+	fi
 	;;
-mainline) build_tree "$(fetch "$MAINLINE_TARBALL" "$MAINLINE_SHA256")" ;;
+6.18) build_tree "$(fetch "$MAINLINE_TARBALL" "$MAINLINE_SHA256")" ;;
 distro) build_distro ;;
 tree)
 	# vm/kernel.sh tree SRCDIR: configure (unless done) and build a tree in place (patches-check).

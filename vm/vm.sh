@@ -84,7 +84,7 @@ find_kernel() {
 	initrd=
 	if is_kernel_name "$kernel"; then
 		bz=$(kernel_image "$kernel")
-		[ "$kernel" != distro ] || initrd=$(dirname "$bz")/initrd
+		[ "$(kernel_field "$kernel" source)" != distro ] || initrd=$(dirname "$bz")/initrd
 		[ -f "$bz" ] && { [ -z "$initrd" ] || [ -f "$initrd" ]; } ||
 			die "no $kernel kernel at $bz; build it with: vm/kernel.sh $kernel"
 	else

@@ -58,7 +58,7 @@ got=$(device_boots scsi-dif-crc scsi-dif-ip | paste -sd ' ')
 
 # A device added to the table is a device of the launcher's usage, of the filters, of the matrix's
 # guests (both ABIs on the patched kernel, the medium case) and of the docs' table.
-mkdir -p "$TMP/t/vm" "$TMP/t/scripts" "$TMP/t/docs" "$TMP/t/tests/vm" && cp vm/{devices,vm.sh} "$TMP/t/vm/" &&
+mkdir -p "$TMP/t/vm" "$TMP/t/scripts" "$TMP/t/docs" "$TMP/t/tests/vm" && cp vm/{devices,kernels,vm.sh} "$TMP/t/vm/" &&
 	cp scripts/{lib.sh,docs.sh} "$TMP/t/scripts/" && cp tests/lib.sh "$TMP/t/tests/" && cp tests/vm/{matrix.sh,cases.sh} "$TMP/t/tests/vm/" &&
 	cp docs/harness.md "$TMP/t/docs/" &&
 	echo "nvme-4k-8-t3     nvme 4096 8  3  0   0   -     T10-DIF-TYPE3-CRC   6   4096     a trial device" >>"$TMP/t/vm/devices"
@@ -71,6 +71,21 @@ plan=$("$TMP/t/tests/vm/matrix.sh" --plan 2>&1)
 	grep -q '^| `nvme-4k-8-t3` | NVMe, 4096+8, pi=3 | T10-DIF-TYPE3-CRC 6 4096 | a trial device |$' "$TMP/t/docs/harness.md" &&
 	pass "a line added to vm/devices: in the filters, vm/vm.sh's usage, the matrix's 4 patched guests and (after make docs; --check fails before) docs/harness.md" ||
 	{ fail "a device added to vm/devices is not picked up everywhere"; printf '     | %s\n' "$plan"; }
+
+# Kernels: the table vm/kernels; a line added there is a kernel of vm/kernel.sh, vm/vm.sh -k and the docs.
+[ "$KERNEL_NAMES" = "stock patched patched-debug patched-slow mainline distro" ] &&
+	[ "$(kernel_field patched-slow patches)" = tests/kernel/slow-submit.patch ] && [ "$(kernel_field distro source)" = distro ] &&
+	[ "$(kernel_image distro)" = "$BUILD/kernels/distro/vmlinuz" ] && [ "$(kernel_image patched)" = "$BUILD/kernels/patched/bzImage" ] &&
+	pass "vm/kernels: KERNEL_NAMES, kernel_field, kernel_image" || fail "vm/kernels: '$KERNEL_NAMES', '$(kernel_field patched-slow patches)'"
+cp vm/kernel.sh "$TMP/t/vm/" &&
+	echo "patched-lockdep 6.12   yes    -                              vm/guest-lockdep.config a trial kernel" >>"$TMP/t/vm/kernels"
+out=$("$TMP/t/vm/kernel.sh" 2>&1)
+grep -q '^uring-pi: usage: vm/kernel.sh stock|.*|distro|patched-lockdep, or' <<<"$out" &&
+	grep -q "'nosuch' is neither a kernel of vm/kernel.sh (.*|patched-lockdep)" <<<"$("$TMP/t/vm/vm.sh" -k nosuch -- true 2>&1)" &&
+	! "$TMP/t/scripts/docs.sh" --check 2>/dev/null && "$TMP/t/scripts/docs.sh" 2>/dev/null &&
+	grep -q '^| `patched-lockdep` | Debian.s linux-source-6.12 | yes | - | vm/guest-lockdep.config | `build/kernels/patched-lockdep/bzImage` | a trial kernel |$' "$TMP/t/docs/harness.md" &&
+	pass "a line added to vm/kernels: in vm/kernel.sh's usage, vm/vm.sh -k and (after make docs) docs/harness.md" ||
+	fail "a kernel added to vm/kernels is not picked up everywhere: $out"
 
 # Tests by id: CASES, KERNELS, DEVICES select cases (case_selected) and the guests that boot (--plan).
 CASES='inject-*,patched/scsi-*/attr/bs-not-multiple' case_selected stock/nvme-512-8-t1/sqe128/inject-guard-50pct &&

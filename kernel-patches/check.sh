@@ -6,7 +6,7 @@
 # the kernel ABI test. Ends with "N passed, N failed".
 set -uo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-series=$TOP/kernel-patches/linux-6.12
+series=$SERIES
 tarball=/usr/src/linux-source-6.12.tar.xz
 work=$BUILD/patches-check
 [ -f "$tarball" ] || die "$tarball missing: run scripts/deps-vm.sh"
@@ -22,8 +22,7 @@ git -C "$work/am" add -f . >/dev/null
 git -C "$work/am" -c user.name=base -c user.email=base@invalid commit -qm base
 
 n=0
-# shellcheck disable=SC2013 # patch file names without spaces, one a line
-for p in $(grep -v '^#' "$series/series"); do
+for p in $(series_files "$series"); do
 	n=$((n + 1))
 	git -C "$work/am" -c user.name=uring-pi -c user.email=devel@uring-pi.invalid am -q "$series/$p" >"$work/am.log" 2>&1
 	result $? "$n $p: git am"

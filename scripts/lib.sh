@@ -26,6 +26,11 @@ kernel_field() {
 		}
 		END { exit !found }' "$KERNELS_FILE"
 }
+# The kernel series: SERIES/series names its patches, in order (quilt-style: one name per line,
+# '#' comments); series_files DIR prints them, one a line.
+# shellcheck disable=SC2034 # used by the scripts that source this
+SERIES=$TOP/kernel-patches/linux-6.12
+series_files() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$1/series" | awk 'NF { print $1 }'; }
 # kernel_image NAME: the image of kernel NAME; a prebuilt (source distro) one's initrd is beside it.
 kernel_image() {
 	if [ "$(kernel_field "$1" source 2>/dev/null)" = distro ]; then echo "$BUILD/kernels/$1/vmlinuz"; else echo "$BUILD/kernels/$1/bzImage"; fi

@@ -11,7 +11,7 @@ set -euo pipefail
 MAINLINE_TARBALL=l/linux/linux_6.18.15.orig.tar.xz
 MAINLINE_SHA256=fdf4c4d487c95b17a41cb38003faef86669e532a44fe702eb31a3390b6a60cca
 STOCK_TARBALL=/usr/src/linux-source-6.12.tar.xz
-SERIES_DIR=${URING_PI_SERIES_DIR:-$TOP/kernel-patches/linux-6.12} # override: tests of this script
+SERIES_DIR=${URING_PI_SERIES_DIR:-$SERIES} # override: tests of this script
 # The configuration fragments applied on top of tinyconfig, and the test-only patches applied after
 # the series (never part of it): vm/guest.config, then the kernel's own from vm/kernels.
 FRAGMENTS=("$TOP/vm/guest.config") EXTRA_PATCHES=()
@@ -36,10 +36,7 @@ newer_than() {
 	done
 }
 
-# The patch files of the series, in order (quilt-style: one name per line, '#' comments).
-series_patches() {
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$SERIES_DIR/series" | awk 'NF { print $1 }'
-}
+series_patches() { series_files "$SERIES_DIR"; }
 
 lock_builds() {
 	exec 9>"$BUILD/kernels/.lock"

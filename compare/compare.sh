@@ -26,7 +26,7 @@
 #              the baseline's time per I/O (the baseline's result of the same round, or the last
 #              before it, same device and mode), where SLOW_IN says:
 #   SLOW_IN    user (the default): fio thinkcycles (a busy loop after every I/O), sized per job
-#              section; kernel: a busy wait per bio in blk-mq, sized by the job's first section,
+#              section; kernel: a busy loop per bio in blk-mq, sized by the job's first section,
 #              on a kernel built with tests/kernel/slow-submit.patch (vm/kernel.sh patched-slow)
 #   OUT        build/compare: report.md, report.png, raw/LABEL/rN/JOB.MODE.json, logs/, vm/ (the
 #              guests' images and consoles: runs with different OUT can go side by side)
@@ -169,17 +169,24 @@ drive() {
 	local slow_ns='' base_dir n ns
 	mkdir -p "$dir"
 	export DEV RUNTIME RAMP SIZE THINKTIME=0
-	if [ "$l" = "$SLOW" ] && [ "$SLOW_IN" = user ]; then
-		# the cost of a thinkcycle here: the cal job with none and with n of them
-		n=10000
+	if [ "$l" = "$SLOW" ]; then
+		# the cost of one unit of the planted cost here: a thinkcycle of fio (the cal job, no I/O), or an
+		# iteration of the kernel's loop per bio (the kcal job on the device), with none and n of them
+		local cal=cal unit=thinkcycle
+		[ "$SLOW_IN" = user ] && n=10000 || { cal=kcal unit=kernel-loop n=2000; }
 		for c in 0 $n; do
-			THINKCYCLES=$c python3 compare/util.py job cal off >"$dir/cal.$c.fio" &&
-				why=$(client "$hp" "$dir/cal.$c.fio" "$dir/cal.$c.json.tmp" 2>&1) ||
-				{ echo "uring-pi: compare: SLOW: timing thinkcycles on $l failed: $why" >&2; return 1; }
+			if [ $cal = kcal ]; then
+				why=$(python3 compare/util.py ctl "$CTL_PORT" "slow $c" 2>&1 >/dev/null) ||
+					{ echo "uring-pi: compare: SLOW_IN=kernel on $l: $why" >&2; return 1; }
+			fi
+			THINKCYCLES=$c python3 compare/util.py job $cal off >"$dir/$cal.$c.fio" &&
+				why=$(client "$hp" "$dir/$cal.$c.fio" "$dir/$cal.$c.json.tmp" 2>&1) ||
+				{ echo "uring-pi: compare: SLOW: timing the planted cost on $l failed: $why" >&2; return 1; }
 		done
-		slow_ns=$(python3 compare/util.py cycles "$dir/cal.0.json.tmp" "$dir/cal.$n.json.tmp" $n) || return 1
-		rm -f "$dir"/cal.*.json.tmp
-		echo "$slow_ns" >"$dir/ns-per-thinkcycle"
+		[ $cal = cal ] || python3 compare/util.py ctl "$CTL_PORT" "slow 0" >/dev/null || return 1
+		slow_ns=$(python3 compare/util.py cycles "$dir/$cal.0.json.tmp" "$dir/$cal.$n.json.tmp" $n) || return 1
+		rm -f "$dir"/$cal.*.json.tmp
+		echo "$slow_ns" >"$dir/ns-per-$unit"
 	fi
 	python3 compare/util.py job jobs/perf/fill.fio off >"$dir/fill.fio" &&
 		why=$(client "$hp" "$dir/fill.fio" "$dir/fill.json.tmp" 2>&1) ||
@@ -213,7 +220,7 @@ drive() {
 					rc=1; continue; }
 				export SLOW_FROM=$base_dir/$j.$m.json SLOW_PCT SLOW_PLANTED=$dir/$j.$m.planted
 				if [ "$SLOW_IN" = kernel ]; then
-					ns=$(python3 compare/util.py kslow) &&
+					ns=$(SLOW_NS_PER_CYCLE=$slow_ns python3 compare/util.py kslow) &&
 						why=$(python3 compare/util.py ctl "$CTL_PORT" "slow $ns" 2>&1 >/dev/null) ||
 						{ echo "uring-pi: compare: SLOW_IN=kernel on $l: ${why:-no cost}" >&2; return 1; }
 					SLOW_FROM='' # the kernel is slowed: no thinkcycles in the job

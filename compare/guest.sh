@@ -4,8 +4,8 @@
 # port 8766. Port 8766 answers each connection, once the fio server listens, with
 # "ready KERNEL NAME=/dev/DEV ..." (the guest's devices, in vm/vm.sh -d order), then
 # takes one line: "stop", "integrity 0|1 /dev/DEV" (the kernel's own PI on DEV, both
-# directions: integrity/write_generate and read_verify; for PI mode none), "slow NS" (a
-# busy wait of NS ns per bio, on a kernel with tests/kernel/slow-submit.patch: vm/kernel.sh
+# directions: integrity/write_generate and read_verify; for PI mode none), "slow N" (a
+# busy loop of N iterations per bio, on a kernel with tests/kernel/slow-submit.patch: vm/kernel.sh
 # patched-slow) or anything else (no-op), and answers "ok" or "error: WHY".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -37,7 +37,7 @@ while True:
             msg = c.makefile().readline().strip()
             reply = "ok"
             if msg.startswith("slow "):
-                knob = "/sys/module/kernel/parameters/upi_slow_submit_ns"
+                knob = "/sys/module/kernel/parameters/upi_slow_submit_loops"
                 try:
                     with open(knob, "w") as fh:
                         fh.write(str(int(msg.split()[1])))

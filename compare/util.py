@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Helpers of compare/compare.sh (standard library only):
 
-  compare/util.py job JOBFILE|probe|cal MODE   the job to send with fio --client, ${VARS} filled in
+  compare/util.py job JOBFILE|probe|cal|kcal MODE  the job to send with fio --client, ${VARS} filled in
                                             from the environment, then the file's "# default NAME=VALUE"
                                             lines (fio --client expands ${VARS} on the client's side).
                                             With SLOW_FROM=JSON SLOW_PCT=P SLOW_NS_PER_CYCLE=X: each job
                                             section gets thinkcycles worth P % of the time per I/O that
                                             section had in JSON (the baseline's result); with
                                             SLOW_PLANTED=FILE the ns planted per section go there
-  compare/util.py kslow                     the kernel's busy wait per bio (ns, tests/kernel/slow-submit.patch)
+  compare/util.py kslow                     the kernel's busy loop per bio (iterations at SLOW_NS_PER_CYCLE
+                                            ns each, tests/kernel/slow-submit.patch)
                                             worth SLOW_PCT % of the time per I/O of the first section
                                             in SLOW_FROM; SLOW_PLANTED as for job
   compare/util.py cycles JSON0 JSON1 N      ns per thinkcycle: the cal job run with 0 and N thinkcycles
@@ -84,6 +85,21 @@ size=1g
 number_ios={CAL_IOS}
 thinkcycles=${{THINKCYCLES}}
 """
+# The kernel's busy loop, timed on the device: CAL_IOS reads, PI off.
+KCAL = f"""[kcal]
+{ENGINE}
+filename=${{DEV}}
+direct=1
+rw=randread
+bs=4k
+size=16m
+iodepth=1
+number_ios={CAL_IOS}
+randseed=7
+pi_chk=${{PI_CHK}}
+pi_act=${{PI_ACT}}
+pi_abi=${{PI_ABI}}
+"""
 
 
 def base_iops():
@@ -121,29 +137,31 @@ def slow_sections(text):
 
 
 def kslow():
-    """ns of busy wait per bio: SLOW_PCT % of the first section's time per I/O in SLOW_FROM."""
+    """Iterations of the kernel's busy loop per bio: SLOW_PCT % of the first section's time per I/O in
+    SLOW_FROM, at SLOW_NS_PER_CYCLE ns an iteration (measured with the kcal job)."""
     base = base_iops()
     first = next(iter(base.values()), 0)
     if not first:
         sys.exit("uring-pi: compare: SLOW: the baseline's result has no I/O to size the cost by")
-    ns = round(float(os.environ["SLOW_PCT"]) / 100.0 * 1e9 / first)
-    planted({name: ns for name in base})
-    print(ns)
+    per = float(os.environ["SLOW_NS_PER_CYCLE"])
+    loops = round(float(os.environ["SLOW_PCT"]) / 100.0 * 1e9 / first / per)
+    planted({name: round(loops * per) for name in base})
+    print(loops)
 
 
 def cycles(json0, json1, n):
-    """ns per cycle from the cal job's runtime with 0 and n thinkcycles."""
+    """ns per cycle from the cal (or kcal) job's runtime with 0 and n thinkcycles (kernel loops)."""
     t = [json.load(open(f))["jobs"][0]["job_runtime"] * 1e6 for f in (json0, json1)]
     per = (t[1] - t[0]) / CAL_IOS / float(n)
     if per <= 0:
-        sys.exit(f"uring-pi: compare: thinkcycles cost nothing here ({t[0]:.0f} ns, {t[1]:.0f} ns): cannot slow a run")
+        sys.exit(f"uring-pi: compare: the planted cost costs nothing here ({t[0]:.0f} ns, {t[1]:.0f} ns): cannot slow a run")
     print(f"{per:.6g}")
 
 
 def job(path, mode):
     if mode not in MODES:
         sys.exit(f"uring-pi: compare: unknown PI mode {mode} (known: {' '.join(MODES)})")
-    text = {"probe": PROBE, "cal": CAL}.get(path) or open(path).read()
+    text = {"probe": PROBE, "cal": CAL, "kcal": KCAL}.get(path) or open(path).read()
     env = dict(re.findall(r"^# default ([A-Z_][A-Z0-9_]*)=(.*)$", text, re.M))
     env.update(os.environ)
     env.update(MODES[mode])

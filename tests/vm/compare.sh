@@ -3,7 +3,7 @@
 # scsi-dif-crc, THRESHOLD=auto: 2 %). One kernel (default stock), itself again and itself with a
 # planted cost of 5 % of the time per I/O in user space (fio thinkcycles), with fio's io_uring as the
 # peer mode on a set of two devices, must exit 1, name the slowed rows and no other, with rows for
-# both devices; so must patched-slow against itself with a busy wait per bio in blk-mq
+# both devices; so must patched-slow against itself with a busy loop per bio in blk-mq
 # (SLOW_IN=kernel, built here); a PI mode the kernel lacks, named in MODES, must exit 2 with the
 # reason. Then the HOSTS= client mode against a fio --server started here on 127.0.0.1 (PI off, a
 # file target), slowed and not; usage errors exit 2 at once. Ends with "N passed, N failed".
@@ -73,7 +73,7 @@ if [ -f "$(kernel_image "$k")" ] || [ -f "$k" ]; then
 	else
 		fail "slowed: want rows for both devices, 24 of 2 rounds; found $n"
 	fi
-	# the kernel-side cost: a busy wait per bio (tests/kernel/slow-submit.patch)
+	# the kernel-side cost: a busy loop per bio (tests/kernel/slow-submit.patch)
 	if vm/kernel.sh patched-slow >"$TMP/kernel-slow.log" 2>&1; then
 		compare kslowed 1 slow KERNELS="base=patched-slow slow=patched-slow" SLOW=slow SLOW_IN=kernel SLOW_PCT=5 REPEAT=2
 	else

@@ -63,18 +63,16 @@ MODES = {
 AUTO_MODES = ("off", "kernel", "engine-sqe128", "engine-attr")
 # metadata per I/O for fio-pi: enough for 128 KiB in 512-byte blocks with 64-byte metadata
 PEER_MD_PER_IO = 16384
-PROBE = f"""[probe]
-{ENGINE}
-filename=${{DEV}}
-direct=1
-rw=read
-bs=4k
-size=4k
-pi_chk=${{PI_CHK}}
-pi_act=${{PI_ACT}}
-pi_abi=${{PI_ABI}}
-"""
 
+
+def dev_job(name, **opts):
+    """A job of the engine on ${DEV} with OPTS, and the PI mode's settings."""
+    lines = [f"[{name}]", ENGINE, "filename=${DEV}", "direct=1"] + [f"{k}={v}" for k, v in opts.items()]
+    return "\n".join(lines + ["pi_chk=${PI_CHK}", "pi_act=${PI_ACT}", "pi_abi=${PI_ABI}"]) + "\n"
+
+
+# Which PI modes the device and kernel run: one 4 KiB read.
+PROBE = dev_job("probe", rw="read", bs="4k", size="4k")
 # The cost of one of fio's thinkcycles (a busy loop) on the machine that runs the jobs.
 CAL_IOS = 2000
 CAL = f"""[cal]
@@ -86,20 +84,7 @@ number_ios={CAL_IOS}
 thinkcycles=${{THINKCYCLES}}
 """
 # The kernel's busy loop, timed on the device: CAL_IOS reads, PI off.
-KCAL = f"""[kcal]
-{ENGINE}
-filename=${{DEV}}
-direct=1
-rw=randread
-bs=4k
-size=16m
-iodepth=1
-number_ios={CAL_IOS}
-randseed=7
-pi_chk=${{PI_CHK}}
-pi_act=${{PI_ACT}}
-pi_abi=${{PI_ABI}}
-"""
+KCAL = dev_job("kcal", rw="randread", bs="4k", size="16m", iodepth=1, number_ios=CAL_IOS, randseed=7)
 
 
 def base_iops():

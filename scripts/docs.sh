@@ -40,7 +40,7 @@ kernels_md() {
 	echo "| name | source | series | test-only patches | config after vm/guest.config | output | note |"
 	echo "|---|---|---|---|---|---|---|"
 	for k in $KERNEL_NAMES; do
-		read -r src series patches config <<<"$(for f in source series patches config; do kernel_field "$k" "$f"; done | paste -sd ' ')"
+		read -r src series patches config <<<"$(kernel_field "$k" source series patches config)"
 		case $src in 6.12) src="Debian's linux-source-6.12" ;; 6.18) src="Linux 6.18.15" ;; distro) src="Debian's trixie-backports binary" ;; esac
 		out=$(kernel_image "$k")
 		out=${out#"$TOP/"}

@@ -12,20 +12,38 @@ say() { printf '[uring-pi] %s\n' "$*" >&2; }
 dev_var() { echo "URING_PI_DEV_$(echo "$1" | tr 'a-z-' 'A-Z_')"; }
 die() { printf 'uring-pi: %s\n' "$*" >&2; exit 1; }
 
+# table_field FILE "FIELDS" NAME FIELD...: of the table FILE (lines of whitespace-separated FIELDS, '#'
+# comments; the last field, note, is the rest of the line), the FIELDs of the line named NAME, space-
+# separated ("" for a note of -); fails for an unknown name or field.
+table_field() {
+	local file=$1 fields=$2 name=$3
+	shift 3
+	awk -v fields="$fields" -v name="$name" -v want="$*" '
+		BEGIN {
+			n = split(fields, f, " "); for (i = 1; i <= n; i++) col[f[i]] = i
+			nw = split(want, w, " "); for (i = 1; i <= nw; i++) if (!(w[i] in col)) { bad = 1; exit 2 }
+		}
+		!/^#/ && $1 == name {
+			out = ""
+			for (i = 1; i <= nw; i++) {
+				if (w[i] == "note") {
+					for (j = 1; j < col["note"]; j++) sub(/^[^ ]+ +/, "")
+					v = ($0 == "-" ? "" : $0)
+				} else v = $col[w[i]]
+				out = out (i > 1 ? " " : "") v
+			}
+			print out; found = 1; exit
+		}
+		END { if (!bad) exit !found }' "$file"
+}
+
 # The kernels vm/kernel.sh makes by name: the table vm/kernels (its header says what the fields mean).
 KERNELS_FILE=$TOP/vm/kernels
 KERNEL_NAMES=$(awk '!/^#/ && NF { printf "%s%s", sep, $1; sep = " " }' "$KERNELS_FILE")
 is_kernel_name() { case " $KERNEL_NAMES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
-# kernel_field NAME FIELD: one field of kernel NAME ("note": the rest of the line); fails for an unknown one.
-kernel_field() {
-	awk -v name="$1" -v want="$2" '
-		BEGIN { n = split("name source series patches config note", f, " "); for (i = 1; i <= n; i++) col[f[i]] = i; if (!(want in col)) exit 2 }
-		!/^#/ && $1 == name {
-			if (want == "note") { for (j = 1; j < col["note"]; j++) sub(/^[^ ]+ +/, ""); print } else print $col[want]
-			found = 1; exit
-		}
-		END { exit !found }' "$KERNELS_FILE"
-}
+KERNEL_FIELDS="name source series patches config note"
+# kernel_field NAME FIELD...: fields of kernel NAME (table_field).
+kernel_field() { table_field "$KERNELS_FILE" "$KERNEL_FIELDS" "$@"; }
 # The kernel series: SERIES/series names its patches, in order (quilt-style: one name per line,
 # '#' comments); series_files DIR prints them, one a line.
 # shellcheck disable=SC2034 # used by the scripts that source this
@@ -55,29 +73,8 @@ device_names() {
 			print $1
 		}' "$DEVICES_FILE"
 }
-# device_field NAME FIELD...: fields of device NAME, space-separated ("note": the rest of the line, ""
-# for -; last only); fails for an unknown device or field.
-device_field() {
-	local name=$1
-	shift
-	awk -v fields="$DEVICE_FIELDS" -v name="$name" -v want="$*" '
-		BEGIN {
-			n = split(fields, f, " "); for (i = 1; i <= n; i++) col[f[i]] = i
-			nw = split(want, w, " "); for (i = 1; i <= nw; i++) if (!(w[i] in col)) { bad = 1; exit 2 }
-		}
-		!/^#/ && $1 == name {
-			out = ""
-			for (i = 1; i <= nw; i++) {
-				if (w[i] == "note") {
-					for (j = 1; j < col["note"]; j++) sub(/^[^ ]+ +/, "")
-					v = ($0 == "-" ? "" : $0)
-				} else v = $col[w[i]]
-				out = out (i > 1 ? " " : "") v
-			}
-			print out; found = 1; exit
-		}
-		END { if (!bad) exit !found }' "$DEVICES_FILE"
-}
+# device_field NAME FIELD...: fields of device NAME (table_field).
+device_field() { table_field "$DEVICES_FILE" "$DEVICE_FIELDS" "$@"; }
 # device_boots NAME...: the guests that test NAMEs, one line each, its devices comma-separated: every
 # NVMe device and the first scsi_debug disk in one, each other scsi_debug disk in one more (scsi_debug's
 # DIF settings are global to a guest).
@@ -89,8 +86,6 @@ device_boots() {
 	[ -z "$first" ] || echo "$first"
 	[ ${#rest[@]} = 0 ] || printf '%s\n' "${rest[@]}"
 }
-# devices_list NAME...: NAMEs on one line, comma-separated (vm/vm.sh -d).
-devices_list() { local IFS=,; echo "$*"; }
 
 # The Debian mirror this machine's apt already uses (no host is named in the tree).
 debian_mirror() {

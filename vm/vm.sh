@@ -21,7 +21,8 @@
 # URING_PI_KERNEL is the kernel name; /tmp, /run, /var/tmp, /root and /dev/shm are writable tmpfs.
 # Environment: URING_PI_KERNEL_ARGS (extra kernel parameters; MODULE.PARAM=VALUE works for the distro
 # kernel's modules too), URING_PI_DISK_MIB (data size of every device, 256), URING_PI_BOOT_LIMIT (s, 180),
-# URING_PI_QEMU_CPU (max), URING_PI_QEMU_ACCEL (tcg), URING_PI_QEMU_SMP (vCPUs, 2),
+# URING_PI_QEMU_CPU (max), URING_PI_QEMU_ACCEL (tcg), URING_PI_QEMU_SMP (vCPUs, 2), URING_PI_QEMU_ARGS
+# (more QEMU options, split at spaces; e.g. "-trace pci_nvme_dif_rw -D FILE" logs each NVMe PI command),
 # URING_PI_TIMING (real, or icount[:SHIFT]: the guest's clock counts its instructions, 2^SHIFT ns
 # each (default 4): one vCPU, single-threaded TCG, -icount sleep=off, and the guest kernel's idle=poll
 # (an idle vCPU would jump the clock to its next timer). scsi_debug's I/O then costs guest instructions
@@ -209,6 +210,8 @@ qemu_command() {
 		-virtfs "local,path=$run,mount_tag=uringpi,security_model=none,multidevs=remap"
 		"${qdev[@]}")
 	[ -z "$initrd" ] || qemu+=(-initrd "$initrd")
+	# shellcheck disable=SC2206 # split at spaces on purpose
+	[ -z "${URING_PI_QEMU_ARGS:-}" ] || qemu+=($URING_PI_QEMU_ARGS)
 	[ -z "$fwds" ] || qemu+=(-netdev "user,id=net0,restrict=on$fwds" -device "virtio-net-pci,netdev=net0")
 }
 

@@ -161,6 +161,15 @@ run_mode() {
 	return $rc
 }
 
+# fill HOST:PORT DIR WHAT: write the region the jobs use, with PI (jobs/perf/fill.fio, mode off).
+fill() {
+	local why
+	python3 compare/util.py job jobs/perf/fill.fio off >"$2/fill.fio" &&
+		why=$(client "$1" "$2/fill.fio" "$2/fill.json.tmp" 2>&1) ||
+		{ echo "uring-pi: compare: filling $3 failed: $why" >&2; return 1; }
+	rm -f "$2/fill.json.tmp"
+}
+
 # drive LABEL HOST:PORT ROUND NAME DEV: fill device DEV (NAME in the report), find the PI modes
 # it supports (MODES=auto or all), then every job in every mode, reads first, through the
 # fio --server on HOST:PORT. Results: raw/LABEL/rROUND/NAME/JOB.MODE.json (+ .fio, .client).
@@ -188,10 +197,7 @@ drive() {
 		rm -f "$dir"/$cal.*.json.tmp
 		echo "$slow_ns" >"$dir/ns-per-$unit"
 	fi
-	python3 compare/util.py job jobs/perf/fill.fio off >"$dir/fill.fio" &&
-		why=$(client "$hp" "$dir/fill.fio" "$dir/fill.json.tmp" 2>&1) ||
-		{ echo "uring-pi: compare: filling $4 ($DEV) on $l failed: $why" >&2; return 1; }
-	rm -f "$dir/fill.json.tmp"
+	fill "$hp" "$dir" "$4 ($DEV) on $l" || return 1
 	for m in $try_modes; do
 		python3 compare/util.py job probe "$m" >"$dir/probe.$m.fio" || return 1
 		if why=$(run_mode "$m" "$hp" "$dir/probe.$m.fio" "$dir/probe.$m.json.tmp" 2>&1); then
@@ -233,6 +239,9 @@ drive() {
 				echo "uring-pi: compare: $j ($m) on $l ($4) failed: $why" >&2
 				rc=1
 			}
+			# mode none wrote without PI; a device that does not make it (scsi_debug: the kernel leaves
+			# the PI to an HBA it does not emulate) keeps the tags of what was there before
+			if [ "$m" = none ] && [[ $j == *write* ]]; then fill "$hp" "$dir" "$4 ($DEV) on $l after $j (none)" || return 1; fi
 		done
 	done
 	return $rc

@@ -4,9 +4,10 @@
 # planted cost of 5 % of the time per I/O in user space (fio thinkcycles), with fio's io_uring as the
 # peer mode on a set of two devices, must exit 1, name the slowed rows and no other, with rows for
 # both devices; so must patched-slow against itself with a busy loop per bio in blk-mq
-# (SLOW_IN=kernel, built here); a PI mode the kernel lacks, named in MODES, must exit 2 with the
-# reason. Then the HOSTS= client mode against a fio --server started here on 127.0.0.1 (PI off, a
-# file target), slowed and not; usage errors exit 2 at once. Ends with "N passed, N failed".
+# (SLOW_IN=kernel, built here); a PI mode after mode none's writes must run on the same blocks; a PI
+# mode the kernel lacks, named in MODES, must exit 2 with the reason. Then the HOSTS= client mode
+# against a fio --server started here on 127.0.0.1 (PI off, a file target), slowed and not; usage
+# errors exit 2 at once. Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh"
@@ -76,6 +77,17 @@ if [ -f "$(kernel_image "$k")" ] || [ -f "$k" ]; then
 	# the kernel-side cost: a busy loop per bio (tests/kernel/slow-submit.patch)
 	if vm/kernel.sh patched-slow >"$TMP/kernel-slow.log" 2>&1; then
 		compare kslowed 1 slow KERNELS="base=patched-slow slow=patched-slow" SLOW=slow SLOW_IN=kernel SLOW_PCT=5 REPEAT=2
+		# mode none writes without PI, and scsi_debug does not make the PI the kernel leaves out: the PI
+		# modes after it must still find the tags of what was written (the device is filled again)
+		env "${tiny[@]}" REPEAT=1 KERNELS=patched-slow JOBS=randwrite-4k MODES="none engine-attr" RUNTIME=1 \
+			OUT="$BUILD/compare-test/none" compare/compare.sh >"$TMP/none.out" 2>"$TMP/none.err"
+		rc=$? raw=$BUILD/compare-test/none/raw/patched-slow/r1/scsi-dif-crc
+		if [ $rc = 0 ] && [ -s "$raw/randwrite-4k.none.json" ] && [ -s "$raw/randwrite-4k.engine-attr.json" ]; then
+			pass "none: exit 0, randwrite-4k in mode none, then engine-attr on the same blocks"
+		else
+			fail "none: exit $rc, want 0 with results of none and engine-attr"
+			tail -n 3 "$TMP/none.err" | cut -c 1-300 | sed 's/^/     /'
+		fi
 	else
 		fail "patched-slow did not build: $(tail -n 1 "$TMP/kernel-slow.log")"
 	fi

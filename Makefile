@@ -18,7 +18,9 @@ ENGINE  := engines/uring_pi.so
 PURE_SRC := engines/pi.c engines/sqe.c engines/profile.c engines/opts.c
 PURE_HDR := engines/pi.h engines/sqe.h engines/profile.h engines/uapi.h engines/opts.h
 UNIT    := $(BUILD)/tests/test_pi $(BUILD)/tests/test_sqe $(BUILD)/tests/test_profile $(BUILD)/tests/test_opts
-# libFuzzer harnesses (make fuzz) and ASan + UBSan builds (SANITIZE=1, into build/asan/).
+# libFuzzer harnesses (make fuzz) and ASan + UBSan builds (SANITIZE=1, into build/asan/); their rules
+# come first in the file, so the default goal is named.
+.DEFAULT_GOAL := all
 include tests/fuzz/fuzz.mk tests/san.mk
 
 .PHONY: all deps run check check-unit check-host check-vm check-full lint patches-check bench compare soak clean distclean

@@ -30,7 +30,8 @@ mkdir -p "$tmp/bad"
 	pass "a failing configure exits 1 and points to config.log" || fail "failing configure: rc=$rc: $(cat "$tmp/bad.out")"
 grep -qx 'badcc: cannot compile -o .*/t .*/t\.c' "$tmp/bad/config.log" && grep -qx '## exit status 3' "$tmp/bad/config.log" &&
 	pass "config.log has the failing compiler's output and status" || fail "config.log of the failure: $(cat "$tmp/bad/config.log")"
-(cd "$tmp/p" && make -s engines/uring_pi.so >"$tmp/make.log" 2>&1) && pass "engine builds against the other tree" ||
+# plain make, as README says: it builds the engine (and nothing else first)
+(cd "$tmp/p" && make -s >"$tmp/make.log" 2>&1) && [ -f "$tmp/p/engines/uring_pi.so" ] && pass "make builds the engine against the other tree" ||
 	fail "engine builds against the other tree: $(tail -5 "$tmp/make.log")"
 f=$tmp/data
 ENGINE=external:$tmp/p/engines/uring_pi.so FIO=$alt/fio expect_ok "the other fio runs its engine" \

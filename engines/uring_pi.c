@@ -564,6 +564,14 @@ static int upi_choose_abi(struct thread_data *td, struct fio_file *f, const stru
 			ld->abi = tries[i];
 			return 0;
 		}
+		if (r == -EILSEQ) {
+			/* a device that checks every read (scsi_debug does) found tags that do not fit the data */
+			log_err("uring_pi: %s: the PI read at byte %llu failed the device's check (EILSEQ): the blocks "
+				"there carry tags that do not match their data (written with the kernel's PI off?); "
+				"write them with PI first\n", f->file_name, (unsigned long long)off);
+			td_verror(td, EILSEQ, "uring_pi PI set-up");
+			return 1;
+		}
 		if (r < 0 && (o->pi_abi != UPI_ABI_AUTO || i + 1 == n)) {
 			log_err("uring_pi: %s: a PI read with pi_abi=%s failed on kernel %s: %s\n",
 				f->file_name, abi_name(tries[i]), u.release, strerror(-r));

@@ -262,6 +262,19 @@ c_apptag_mismatch_read() {
 	[ "$seen" = EILSEQ ] && [ $scsi = 1 ] && ! grep -q 'PI apptag mismatch at LBA' <<<"$out" && seen=EILSEQ-unreported
 	report "apptag-mismatch-read" EILSEQ "$seen"
 }
+# Must fail, and say why: blocks written with the kernel's PI off keep, on scsi_debug (sd leaves their PI to
+# an HBA it does not emulate), the tags of what was there before; the engine's first PI read finds them.
+c_stale_pi_read() {
+	pi $(region 14) --rw=write --bs=$((4 * i)) --pi_chk=$all
+	echo 0 >"$blk/integrity/write_generate"
+	pattern_write "$dev" 14
+	echo 1 >"$blk/integrity/write_generate"
+	pi $(region 14) --rw=read --bs=$((4 * i)) --pi_chk=$all
+	seen=$(outcome)
+	[ "$seen" = EILSEQ ] && ! grep -q "^uring_pi: .*: the PI read at byte $((14 << 20)) failed the device's check (EILSEQ)" <<<"$out" &&
+		seen=EILSEQ-unexplained
+	report stale-pi-read EILSEQ "$seen"
+}
 # injected CASE N ARGS...: N writes of region 8 with corrupted tags (ARGS): every one rejected by the
 # device, none silent.
 injected() {
@@ -358,6 +371,7 @@ table() {
 			unwritten-read-fail nvme c_unwritten_read_fail
 			unwritten-read-accept nvme c_unwritten_read_accept
 			apptag-mismatch-read - c_apptag_mismatch_read
+			stale-pi-read scsi c_stale_pi_read
 			inject-guard-50pct - c_inject_50pct guard
 			inject-reftag-50pct reftag c_inject_50pct reftag
 			inject-apptag-50pct apptag-checked c_inject_50pct apptag

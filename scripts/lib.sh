@@ -49,10 +49,19 @@ kernel_field() { table_field "$KERNELS_FILE" "$KERNEL_FIELDS" "$@"; }
 # shellcheck disable=SC2034 # used by the scripts that source this
 SERIES=$TOP/kernel-patches/linux-6.12
 series_files() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$1/series" | awk 'NF { print $1 }'; }
-# kernel_image NAME: the image of kernel NAME; a prebuilt (source distro) one's initrd is beside it.
+# kernel_image NAME: the image of kernel NAME; a prebuilt (source distro...) one's initrd is beside it.
 kernel_image() {
-	if [ "$(kernel_field "$1" source 2>/dev/null)" = distro ]; then echo "$BUILD/kernels/$1/vmlinuz"; else echo "$BUILD/kernels/$1/bzImage"; fi
+	case $(kernel_field "$1" source 2>/dev/null) in
+	distro*) echo "$BUILD/kernels/$1/vmlinuz" ;;
+	*) echo "$BUILD/kernels/$1/bzImage" ;;
+	esac
 }
+
+# The kernels that stand for stock (6.12 without the series) and mainline (the attribute ABI) in the
+# tests: make check boots Debian's prebuilt 6.12 and 7.x, no build; FULL=1 (make check-full) the
+# kernels themselves.
+# shellcheck disable=SC2034 # used by the scripts that source this
+if [ "${FULL:-}" = 1 ]; then STOCK=stock MAINLINE=mainline; else STOCK=debian-6.12 MAINLINE=distro; fi
 
 # The emulated devices: the table vm/devices, one line each (its header says what the fields mean).
 DEVICES_FILE=$TOP/vm/devices

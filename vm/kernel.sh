@@ -113,13 +113,14 @@ build_tree() {
 		want_stamp+=" $(cd "$SERIES_DIR" && cat series $(series_patches) "${EXTRA_PATCHES[@]}" | sha256sum | cut -c1-16)"
 	fi
 	# Up to date: newer than every input and built from these contents (a patch copied
-	# with an old time stamp is still a change).
-	if newer_than "$OUT/bzImage" "${inputs[@]}" &&
-		[ "$(cat "$OUT/.built" 2>/dev/null)" = "$want_stamp $(fragments_sum)" ]; then
+	# with an old time stamp is still a change); asked again once a build under way has ended.
+	up_to_date() {
+		newer_than "$OUT/bzImage" "${inputs[@]}" && [ "$(cat "$OUT/.built" 2>/dev/null)" = "$want_stamp $(fragments_sum)" ]
+	}
+	if up_to_date || { lock_builds && up_to_date; }; then
 		say "$NAME: $OUT/bzImage is up to date"
 		return 0
 	fi
-	lock_builds
 	mkdir -p "$OUT"
 	src=$OUT/src
 	stamp=$OUT/.source
@@ -156,58 +157,61 @@ build_tree() {
 # The modules the tests need (their dependencies come from modules.dep).
 DISTRO_MODULES="virtio_pci virtio_net 9pnet_virtio 9p nvme scsi_debug sd_mod t10-pi crc64-rocksoft crc-t10dif crc64 crct10dif_generic"
 
-# distro_pick: the newest generic linux-modules-*-amd64 of trixie-backports in papt's lists,
-# e.g. linux-modules-7.3.4+deb13-amd64 (not -cloud-amd64 or -rt-amd64).
+# distro_pick SUITE PACKAGE-REGEX: the newest package of SUITE in papt's lists whose name matches.
 distro_pick() {
 	local f
-	for f in "$CACHE"/apt/lists/*_dists_trixie-backports_main_binary-amd64_Packages*; do
+	for f in "$CACHE"/apt/lists/*_dists_"$1"_main_binary-amd64_Packages*; do
 		[ -f "$f" ] && /usr/lib/apt/apt-helper cat-file "$f"
-	done | grep -oE '^Package: linux-modules-[0-9][^ -]*-amd64$' | cut -d' ' -f2 | sort -uV | tail -n 1
+	done | grep -oE "^Package: $2\$" | cut -d' ' -f2 | sort -uV | tail -n 1
 }
 
+# build_distro SUITE PACKAGE-REGEX: Debian's newest generic kernel (not -cloud or -rt) of SUITE whose
+# modules package matches: linux-modules-ABI (7.x) or linux-image-ABI (6.12: image and modules).
 build_distro() {
 	local pkgdir=$OUT/pkgs root=$OUT/root modpkg abi imgpkg
 	mkdir -p "$OUT"
-	if [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd" ] && newer_than "$OUT/initrd" "$TOP/vm/kernel.sh" "$TOP/vm/initramfs-init.sh" && [ -z "${URING_PI_REFRESH:-}" ]; then
-		say "distro: $OUT/vmlinuz + initrd are up to date (URING_PI_REFRESH=1 to look for a newer kernel)"
+	up() { [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd" ] && newer_than "$OUT/initrd" "$TOP/vm/kernel.sh" "$TOP/vm/initramfs-init.sh" && [ -z "${URING_PI_REFRESH:-}" ]; }
+	if up || { lock_builds && up; }; then
+		say "$NAME: $OUT/vmlinuz + initrd are up to date (URING_PI_REFRESH=1 to look for a newer kernel)"
 		return 0
 	fi
 	papt update
-	modpkg=${URING_PI_DISTRO_MODULES:-$(distro_pick)}
-	[ -n "$modpkg" ] || die "distro: no linux-modules-*-amd64 package in trixie/trixie-backports/sid (papt update?)"
+	modpkg=${URING_PI_DISTRO_MODULES:-$(distro_pick "$1" "$2")}
+	[ -n "$modpkg" ] || die "$NAME: no package like $2 in Debian's $1 (papt update?)"
 	abi=${modpkg#linux-modules-}
-	say "distro: using Debian's kernel $abi"
+	abi=${abi#linux-image-}
+	say "$NAME: using Debian's kernel $abi"
 	rm -rf "$pkgdir" "$root"
 	mkdir -p "$pkgdir" "$root"
 	# The kernel image is in linux-binary-ABI (7.x) or linux-image-ABI (older, image + modules together).
-	(cd "$pkgdir" && papt -q download "$modpkg" >/dev/null 2>&1) || die "distro: cannot download $modpkg"
-	imgpkg=linux-binary-$abi
-	(cd "$pkgdir" && papt -q download "$imgpkg" >/dev/null 2>&1) || {
-		imgpkg=linux-image-$abi
-		(cd "$pkgdir" && papt -q download "$imgpkg" >/dev/null 2>&1) || die "distro: cannot download linux-binary-$abi or linux-image-$abi"
-	}
+	(cd "$pkgdir" && papt -q download "$modpkg" >/dev/null 2>&1) || die "$NAME: cannot download $modpkg"
+	imgpkg=$modpkg
+	[ "$modpkg" = "linux-image-$abi" ] || imgpkg=linux-binary-$abi
+	[ "$imgpkg" = "$modpkg" ] || (cd "$pkgdir" && papt -q download "$imgpkg" >/dev/null 2>&1) ||
+		die "$NAME: cannot download $imgpkg"
+
 	# apt-get download checks each .deb against the signed lists (hash mismatch = failure);
 	# check once more that we have what the lists describe.
 	local deb
 	for deb in "$pkgdir"/*.deb; do
-		dpkg-deb -I "$deb" >/dev/null || die "distro: $deb is not a valid package"
-		say "distro: $(basename "$deb") sha256 $(sha256sum "$deb" | cut -c1-16)..."
+		dpkg-deb -I "$deb" >/dev/null || die "$NAME: $deb is not a valid package"
+		say "$NAME: $(basename "$deb") sha256 $(sha256sum "$deb" | cut -c1-16)..."
 		dpkg-deb -x "$deb" "$root"
 	done
 	local vmlinuz moddir rel
 	# 7.x packages: usr/lib/modules/REL/vmlinuz; older: boot/vmlinuz-REL + lib/modules/REL
 	[ -e "$root/lib" ] || ln -s usr/lib "$root/lib"
 	moddir=$(ls -d "$root"/lib/modules/* 2>/dev/null | head -n 1 || true)
-	[ -n "$moddir" ] || die "distro: no modules directory in $modpkg"
+	[ -n "$moddir" ] || die "$NAME: no modules directory in $modpkg"
 	rel=$(basename "$moddir")
 	vmlinuz=$(ls "$moddir/vmlinuz" "$root/boot/vmlinuz-$rel" 2>/dev/null | head -n 1 || true)
-	[ -n "$vmlinuz" ] || die "distro: no vmlinuz in $imgpkg"
-	depmod -b "$root" "$rel" 2>/dev/null || die "distro: depmod failed for $rel"
-	[ -s "$moddir/modules.dep" ] || die "distro: depmod wrote no modules.dep"
+	[ -n "$vmlinuz" ] || die "$NAME: no vmlinuz in $imgpkg"
+	depmod -b "$root" "$rel" 2>/dev/null || die "$NAME: depmod failed for $rel"
+	[ -s "$moddir/modules.dep" ] || die "$NAME: depmod wrote no modules.dep"
 	make_initramfs "$moddir"
 	cp "$vmlinuz" "$OUT/vmlinuz"
 	echo "$abi" >"$OUT/release"
-	say "distro: $OUT/vmlinuz + $OUT/initrd ready ($abi)"
+	say "$NAME: $OUT/vmlinuz + $OUT/initrd ready ($abi)"
 }
 
 # make_initramfs MODDIR: busybox, the needed modules with their dependencies, and an init
@@ -224,7 +228,7 @@ make_initramfs() {
 		local pat=${m//[-_]/[-_]}
 		f=$(grep -oE "^([^:]*/)?$pat\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n 1 | tr -d : || true)
 		if [ -z "$f" ]; then
-			say "distro: $m is not a module of this kernel (built in, or gone); skipped"
+			say "$NAME: $m is not a module of this kernel (built in, or gone); skipped"
 			continue
 		fi
 		# dependencies first (modules.dep lists them after the colon, deepest last)
@@ -250,7 +254,7 @@ make_initramfs() {
 	chmod +x "$ird/init"
 	(cd "$ird" && find . -print0 | sort -z | cpio -o -H newc -0 --quiet --reproducible | gzip -1) >"$OUT/initrd.tmp"
 	mv "$OUT/initrd.tmp" "$OUT/initrd"
-	say "distro: initramfs with $(wc -l <"$order") modules: $(tr '\n' ' ' <"$order")"
+	say "$NAME: initramfs with $(wc -l <"$order") modules: $(tr '\n' ' ' <"$order")"
 }
 
 kernel_source() { if is_kernel_name "$NAME"; then kernel_field "$NAME" source; else echo "$NAME"; fi; }
@@ -264,7 +268,8 @@ case $(kernel_source) in
 	fi
 	;;
 6.18) build_tree "$(fetch "$MAINLINE_TARBALL" "$MAINLINE_SHA256")" ;;
-distro) build_distro ;;
+distro) build_distro trixie-backports 'linux-modules-[0-9][^ -]*-amd64' ;;
+distro-6.12) build_distro trixie 'linux-image-6\.12\.[^ -]*-amd64' ;;
 tree)
 	# vm/kernel.sh tree SRCDIR: configure (unless done) and build a tree in place (patches-check).
 	src=$(cd "${2:?}" && pwd)

@@ -85,7 +85,7 @@ find_kernel() {
 	initrd=
 	if is_kernel_name "$kernel"; then
 		bz=$(kernel_image "$kernel")
-		[ "$(kernel_field "$kernel" source)" != distro ] || initrd=$(dirname "$bz")/initrd
+		case $(kernel_field "$kernel" source) in distro*) initrd=$(dirname "$bz")/initrd ;; esac
 		[ -f "$bz" ] && { [ -z "$initrd" ] || [ -f "$initrd" ]; } ||
 			die "no $kernel kernel at $bz; build it with: vm/kernel.sh $kernel"
 	else

@@ -57,30 +57,34 @@ got=$(device_boots scsi-dif-crc scsi-dif-ip | paste -sd ' ')
 [ "$got" = "scsi-dif-crc scsi-dif-ip" ] && pass "device_boots of two scsi_debug disks: two guests" || fail "device_boots of two scsi_debug disks: '$got'"
 
 # A device added to the table is a device of the launcher's usage, of the filters, of the matrix's
-# guests (both ABIs on the patched kernel, the medium case) and of the docs' table.
+# guests (make check: one ABI on the patched kernel, and the medium case; FULL=1: both ABIs) and of the
+# docs' table.
 mkdir -p "$TMP/t/vm" "$TMP/t/scripts" "$TMP/t/docs" "$TMP/t/tests/vm" && cp vm/{devices,kernels,vm.sh} "$TMP/t/vm/" &&
 	cp scripts/{lib.sh,docs.sh} "$TMP/t/scripts/" && cp tests/lib.sh "$TMP/t/tests/" && cp tests/vm/{matrix.sh,cases.sh} "$TMP/t/tests/vm/" &&
 	cp docs/harness.md "$TMP/t/docs/" &&
 	echo "nvme-4k-8-t3     nvme 4096 8  3  0   0   -     T10-DIF-TYPE3-CRC   6   4096     a trial device" >>"$TMP/t/vm/devices"
 plan=$("$TMP/t/tests/vm/matrix.sh" --plan 2>&1)
+plan_full=$("$TMP/t/tests/vm/matrix.sh" --plan --full 2>&1)
 # shellcheck disable=SC1091 # a copy made above
 ( . "$TMP/t/scripts/lib.sh"; device_names kind=nvme format!=none ) | grep -qx nvme-4k-8-t3 &&
 	grep -q '^devices: .* nvme-4k-8-t3 ' <<<"$("$TMP/t/vm/vm.sh" -h 2>&1)" &&
-	[ "$(grep -cE '^== patched, (sqe128, all|attr, all|sqe128, medium-write|sqe128, medium-read): .*,nvme-4k-8-t3(,|$)' <<<"$plan")" = 4 ] &&
+	[ "$(grep -cE '^== patched, (sqe128, all|attr, all|sqe128, medium-write|sqe128, medium-read): .*,nvme-4k-8-t3(,|$)' <<<"$plan")" = 3 ] &&
+	[ "$(grep -cE '^== patched, (sqe128, all|attr, all|sqe128, medium-write|sqe128, medium-read): .*,nvme-4k-8-t3(,|$)' <<<"$plan_full")" = 4 ] &&
 	! "$TMP/t/scripts/docs.sh" --check 2>/dev/null && "$TMP/t/scripts/docs.sh" 2>/dev/null &&
 	grep -q '^| `nvme-4k-8-t3` | NVMe, 4096+8, pi=3 | T10-DIF-TYPE3-CRC 6 4096 | a trial device |$' "$TMP/t/docs/harness.md" &&
-	pass "a line added to vm/devices: in the filters, vm/vm.sh's usage, the matrix's 4 patched guests and (after make docs; --check fails before) docs/harness.md" ||
+	pass "a line added to vm/devices: in the filters, vm/vm.sh's usage, the matrix's patched guests (3 in make check, 4 in make check-full) and (after make docs; --check fails before) docs/harness.md" ||
 	{ fail "a device added to vm/devices is not picked up everywhere"; printf '     | %s\n' "$plan"; }
 
 # Kernels: the table vm/kernels; a line added there is a kernel of vm/kernel.sh, vm/vm.sh -k and the docs.
-[ "$KERNEL_NAMES" = "stock patched patched-debug patched-slow mainline distro" ] &&
+[ "$KERNEL_NAMES" = "stock patched patched-debug patched-slow mainline distro debian-6.12" ] &&
 	[ "$(kernel_field patched-slow patches)" = tests/kernel/slow-submit.patch ] && [ "$(kernel_field distro source)" = distro ] &&
 	[ "$(kernel_image distro)" = "$BUILD/kernels/distro/vmlinuz" ] && [ "$(kernel_image patched)" = "$BUILD/kernels/patched/bzImage" ] &&
+	[ "$(kernel_image debian-6.12)" = "$BUILD/kernels/debian-6.12/vmlinuz" ] &&
 	pass "vm/kernels: KERNEL_NAMES, kernel_field, kernel_image" || fail "vm/kernels: '$KERNEL_NAMES', '$(kernel_field patched-slow patches)'"
 cp vm/kernel.sh "$TMP/t/vm/" &&
 	echo "patched-lockdep 6.12   yes    -                              vm/guest-lockdep.config a trial kernel" >>"$TMP/t/vm/kernels"
 out=$("$TMP/t/vm/kernel.sh" 2>&1)
-grep -q '^uring-pi: usage: vm/kernel.sh stock|.*|distro|patched-lockdep, or' <<<"$out" &&
+grep -q '^uring-pi: usage: vm/kernel.sh stock|.*|debian-6.12|patched-lockdep, or' <<<"$out" &&
 	grep -q "'nosuch' is neither a kernel of vm/kernel.sh (.*|patched-lockdep)" <<<"$("$TMP/t/vm/vm.sh" -k nosuch -- true 2>&1)" &&
 	! "$TMP/t/scripts/docs.sh" --check 2>/dev/null && "$TMP/t/scripts/docs.sh" 2>/dev/null &&
 	grep -q '^| `patched-lockdep` | Debian.s linux-source-6.12 | yes | - | vm/guest-lockdep.config | `build/kernels/patched-lockdep/bzImage` | a trial kernel |$' "$TMP/t/docs/harness.md" &&
@@ -96,11 +100,11 @@ CASES='inject-*,patched/scsi-*/attr/bs-not-multiple' case_selected stock/nvme-51
 p1=$(CASES=patched/nvme-512-8-t1/sqe128/inject-guard-50pct tests/vm/matrix.sh --plan)
 p2=$(CASES=medium-corrupt-device-guard DEVICES=nvme-4k-8-t1 tests/vm/matrix.sh --plan | paste -sd '|')
 p3=$(KERNELS=stock,distro CASES='*/fio-*' tests/vm/matrix.sh --plan | paste -sd '|')
-p4=$(tests/vm/matrix.sh --plan | wc -l)
+p4=$(tests/vm/matrix.sh --plan | wc -l)/$(FULL=1 tests/vm/matrix.sh --plan | wc -l)
 [ "$p1" = "== patched, sqe128, all: nvme-512-8-t1" ] &&
 	[ "$p2" = "== patched, sqe128, medium-write: nvme-4k-8-t1|== patched, sqe128, medium-read: nvme-4k-8-t1" ] &&
 	[ "$p3" = "== distro, peer, all: nvme-512-8-t1|== distro, peer, medium-write: nvme-512-8-t1|== distro, peer, medium-read: nvme-512-8-t1" ] &&
-	[ "$p4" = 12 ] && pass "matrix.sh --plan: one id boots one guest with one device; a medium case both its boots; the peer by its ABI; 12 guests unfiltered" ||
+	[ "$p4" = 13/17 ] && pass "matrix.sh --plan: one id boots one guest with one device; a medium case both its boots; the peer by its ABI; 13 guests unfiltered, 17 with FULL=1" ||
 	fail "matrix.sh --plan: '$p1' / '$p2' / '$p3' / $p4 guests"
 l1=$(tests/vm/cases.sh --list T10-DIF-TYPE1-CRC sqe128 | wc -l)
 l2=$(tests/vm/cases.sh --list none attr)
@@ -122,6 +126,14 @@ chmod +x "$TMP"/[abc].sh
 out=$(tests/run.sh "$TMP/a.sh" 2>&1); rc=$?
 [ $rc = 0 ] && [ "$(tail -n 1 <<<"$out")" = "1 passed, 0 failed, 1 skipped" ] && grep -q "^== $TMP/a.sh: [0-9]* s$" <<<"$out" &&
 	pass "tests/run.sh: a skip is counted and fails nothing; each test's time is printed" || fail "tests/run.sh a.sh: exit $rc: $out"
+printf '#!/bin/bash\nsleep 2; echo "1 passed, 0 failed"\n' >"$TMP/d.sh"
+chmod +x "$TMP/d.sh"
+t0=$SECONDS
+out=$(tests/run.sh -j 3 "$TMP/d.sh" "$TMP/d.sh" "$TMP/d.sh" -j 1 "$TMP/a.sh" 2>&1); rc=$?
+[ $rc = 0 ] && [ "$(tail -n 1 <<<"$out")" = "4 passed, 0 failed, 1 skipped" ] && [ $((SECONDS - t0)) -lt 6 ] &&
+	[ "$(grep -c "^== $TMP/d.sh: [0-9]* s$" <<<"$out")" = 3 ] &&
+	pass "tests/run.sh -j 3: three tests of 2 s side by side in $((SECONDS - t0)) s, each shown whole, the counts summed" ||
+	fail "tests/run.sh -j 3: exit $rc in $((SECONDS - t0)) s: $out"
 out=$(tests/run.sh "$TMP/a.sh" "$TMP/b.sh" "$TMP/c.sh" 2>&1); rc=$?
 [ $rc = 1 ] && [ "$(tail -n 1 <<<"$out")" = "3 passed, 2 failed, 1 skipped" ] && grep -q "^FAIL $TMP/b.sh: exited 3$" <<<"$out" &&
 	grep -q "^FAIL $TMP/c.sh: exited 0 without a result line$" <<<"$out" &&

@@ -18,12 +18,17 @@
 # and before a selected case the ones whose writes it reads (need).
 # shellcheck disable=SC2046 # $(region ...) is two fio options, split into two words on purpose
 #   tests/vm/cases.sh --list FORMAT ABI [PHASE]: the names of the cases of that phase, one a line.
+#   tests/vm/cases.sh --ids NAME KERNEL ABI [PHASE]: the ids of the cases a run on device NAME would
+#   run (selected, and what they require there), one a line; no guest.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . scripts/lib.sh # device_field
 if [ "${1:-}" = --list ]; then
 	format=$2 abi=$3 phase=${4:-all} name=- kernel=- scsi=0 type=1 interval=512 list=1
+elif [ "${1:-}" = --ids ]; then
+	name=$2 kernel=$3 abi=$4 phase=${5:-all} list=ids
+	read -r format interval <<<"$(device_field "${name%%+*}" format interval)"
 else
 	name=$1 dev=$2 kernel=$3 abi=$4 phase=${5:-all} list=0
 	blk=/sys/block/$(basename "${dev%%:*}")
@@ -40,7 +45,7 @@ case "$format" in *TYPE3*) type=3 ;; esac
 all=GUARD,REFTAG,APPTAG
 [ "$type" = 3 ] && all=GUARD,APPTAG
 scsi=0
-[ $list = 1 ] || [ "$(device_field "${name%%+*}" kind)" != scsi ] || scsi=1
+[ "$list" = 1 ] || [ "$(device_field "${name%%+*}" kind)" != scsi ] || scsi=1
 MEDIUM_LBA=${MEDIUM_LBA:-37}
 
 report() { # report CASE EXPECT SEEN
@@ -91,23 +96,18 @@ summary() {
 i=$interval
 region() { echo "--offset=$(($1 * 1048576)) --size=${2:-1}m"; }
 
-# Refusals come before the engine picks an ABI: what only they check is done once per device and kernel,
-# not again in the patched kernel's attr pass.
-once=1
-[ "$abi" = attr ] && [ "$kernel" = patched ] && once=
-
 # refused CASE AREA MIB REGEX ARGS...: a PI job on MiB MIB of the device (pi ARGS) must be refused before
 # any I/O, with an engine line matching REGEX (empty: any refusal outcome knows). Recorded as bad input of
-# AREA, with (once) whether the start of the MiB still holds the pattern written before (kept_at: the MiB
+# AREA, with whether the start of the MiB still holds the pattern written before (kept_at: the MiB
 # where the last refusal left it intact, and no other job ran since). OFF=NAME: integrity/NAME off for the job.
 refused() {
 	local case=$1 area=$2 mib=$3 re=$4 written=- seen had=${kept_at:-}
 	shift 4
-	[ -z "$once" ] || [ "$had" = "$mib" ] || pattern_write "$dev" "$mib"
+	[ "$had" = "$mib" ] || pattern_write "$dev" "$mib"
 	[ -z "${OFF:-}" ] || echo 0 >"$blk/integrity/$OFF"
 	pi $(region "$mib") "$@"
 	[ -z "${OFF:-}" ] || echo 1 >"$blk/integrity/$OFF"
-	if [ -n "$once" ]; then pattern_kept "$dev" "$mib" && written=no kept_at=$mib || written=yes; fi
+	pattern_kept "$dev" "$mib" && written=no kept_at=$mib || written=yes
 	bad_input "$area" "$case" refused "$rc" "$err" "$written"
 	seen=$(outcome)
 	if [ -n "$re" ]; then
@@ -329,9 +329,6 @@ has() {
 	reftag) why="Type 3 has no ref tag"; [ "$type" != 3 ] ;;
 	apptag-checked) why="scsi_debug does not check the app tag"; [ $scsi = 0 ] ;;
 	big-interval) why="512-byte intervals: O_DIRECT refuses such an offset itself"; [ "$i" -gt 512 ] ;;
-	# Refusals come before the engine picks an ABI: what only they check is done once per device
-	# and kernel, not again in the patched kernel's attr pass.
-	once) why="checked in the sqe128 pass"; [ -n "$once" ] ;;
 	no-sqe128) why="this kernel has the extended SQE"; [ "$abi" = attr ] && [ "${kernel%-debug}" != patched ] ;;
 	write_generate) why="tried on nvme-512-8-t1 and on scsi_debug"; [ "$name" = nvme-512-8-t1 ] || [ $scsi = 1 ] ;;
 	*) why="unknown requirement $1"; return 1 ;;
@@ -379,14 +376,14 @@ table() {
 			inject-rate-0 - c_inject_rate_0
 			md-one-byte-short - c_md_one_byte_short
 			bs-not-multiple - c_bs_not_multiple
-			offset-not-multiple big-interval,once c_offset_not_multiple
-			kernel-pi-write_generate-off write_generate,once c_kernel_pi_write_generate_off
-			scsi-apptag-pi_verify-0 scsi,once c_scsi_apptag_pi_verify_0
+			offset-not-multiple big-interval c_offset_not_multiple
+			kernel-pi-write_generate-off write_generate c_kernel_pi_write_generate_off
+			scsi-apptag-pi_verify-0 scsi c_scsi_apptag_pi_verify_0
 		EOF
 	fi
 }
 mapfile -t TABLE < <(table)
-[ $list = 0 ] || { printf '%s\n' "${TABLE[@]}" | awk '{print $1}'; exit 0; }
+[ "$list" != 1 ] || { printf '%s\n' "${TABLE[@]}" | awk '{print $1}'; exit 0; }
 declare -A ran=()
 # run CASE: runs CASE (once) when this device and pass have what it requires, else a counted skip.
 run() {
@@ -396,8 +393,8 @@ run() {
 	for line in "${TABLE[@]}"; do
 		read -r name_ req fn arg <<<"$line"
 		[ "$name_" = "$c" ] || continue
-		for r in ${req//,/ }; do has "$r" || { skip "$kernel/$name/$abi/$c: $why"; return 0; }; done
-		"$fn" ${arg:+"$arg"}
+		for r in ${req//,/ }; do has "$r" || { [ "$list" = ids ] || skip "$kernel/$name/$abi/$c: $why"; return 0; }; done
+		if [ "$list" = ids ]; then echo "$kernel/$name/$abi/$c"; else "$fn" ${arg:+"$arg"}; fi
 		return 0
 	done
 	fail "$kernel/$name/$abi/$c: no such case in the table of this phase"
@@ -412,5 +409,6 @@ for line in "${TABLE[@]}"; do
 	n=$((n + 1))
 	run "$c"
 done
+[ "$list" = 0 ] || exit 0
 [ $n -gt 0 ] || [ -z "${CASES:-}" ] || echo "# CASES=$CASES selects no case of $kernel/$name/$abi ($phase)"
 counts_line

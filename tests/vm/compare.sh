@@ -1,18 +1,16 @@
 #!/bin/bash
 # tests/vm/compare.sh [KERNEL]: compare/compare.sh on tiny runs, under its defaults (TIMING=icount,
-# scsi-dif-crc, THRESHOLD=auto: 2 %). One kernel (default stock), itself again and itself with a
-# planted cost of 5 % of the time per I/O in user space (fio thinkcycles), with fio's io_uring as the
-# peer mode on a set of two devices, must exit 1, name the slowed rows and no other, with rows for
-# both devices; so must patched-slow against itself with a busy loop per bio in blk-mq
-# (SLOW_IN=kernel, built here); a PI mode after mode none's writes must run on the same blocks; a PI
-# mode the kernel lacks, named in MODES, must exit 2 with the reason. Then the HOSTS= client mode
-# against a fio --server started here on 127.0.0.1 (PI off, a file target), slowed and not; usage
-# errors exit 2 at once. Ends with "N passed, N failed".
+# scsi-dif-crc, THRESHOLD=auto: 2 %). One kernel (default patched), itself again and itself with a
+# planted cost of 5 % of the time per I/O in user space (fio thinkcycles) must exit 1 and name the
+# slowed rows and no other; in make check-full (FULL=1) so must patched-slow against itself with a
+# busy loop per bio in blk-mq (SLOW_IN=kernel). One round of the kernel on a set of two devices, PI
+# modes after mode none's writes and fio's io_uring as the peer mode, must have rows for both devices
+# and the peer, and the PI modes must run on the same blocks. A PI
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 1
-k=${1:-stock}
+k=${1:-patched}
 TMP=$(mktemp -d)
 server=
 cleanup() { [ -z "$server" ] || kill "$server" 2>/dev/null; rm -rf "$TMP"; }
@@ -51,55 +49,54 @@ compare() {
 	fi
 }
 
-if [ -f "$(kernel_image "$k")" ] || [ -f "$k" ]; then
+if { vm/kernel.sh "$k" >"$TMP/kernel.log" 2>&1 || [ -f "$k" ]; } && vm/kernel.sh "$STOCK" >>"$TMP/kernel.log" 2>&1; then
 	# Under icount a kernel against itself differs by less than 0.5 % (docs/perf.md, section 7): a
 	# planted 5 % is beyond the default 2 % threshold, the kernel not slowed within it, in 2 rounds.
-	# One run: the kernel, itself again, and itself slowed in user space, with fio's io_uring as the
-	# peer mode, on a set of two devices.
-	compare slowed 1 slow KERNELS="base=$k again=$k slow=$k" SLOW=slow SLOW_PCT=5 REPEAT=2 MODES="off fio" \
-		DEVICE=scsi-dif-crc,nvme-512-8-t1
-	# the peer mode ran (fio's own io_uring engine) and the report sets the modes against each other
-	same=$BUILD/compare-test/slowed
-	if grep -qx 'ioengine=io_uring' "$same/raw/base/r1/scsi-dif-crc/randread-4k.fio.fio" &&
-		[ -s "$same/raw/base/r1/scsi-dif-crc/randread-4k.fio.json" ] &&
-		grep -q "^| scsi-dif-crc randread-4k/qd1 | engine PI off / fio io_uring | 2 | .* | IOPS >= 0.97: " "$same/report.md"; then
-		pass "slowed: fio's io_uring ran as the peer; the report has engine PI off / fio io_uring over 2 rounds"
-	else
-		fail "slowed: no peer result or no modes table in the report"
-	fi
-	# the device set: every device measured on every kernel in every round, each with its own rows
-	n=$(grep -cE '^\| (base|again|slow)( \(baseline\))? \| 2 \|' "$same/report.md")
-	if grep -q '^## nvme-512-8-t1 randread-4k/qd32 — PI fio (paced)' "$same/report.md" && [ "$n" = 24 ]; then
-		pass "slowed: both devices of DEVICE=scsi-dif-crc,nvme-512-8-t1, 24 rows of 2 rounds (2 devices x 2 jobs x 2 modes x 3 kernels)"
-	else
-		fail "slowed: want rows for both devices, 24 of 2 rounds; found $n"
-	fi
-	# the kernel-side cost: a busy loop per bio (tests/kernel/slow-submit.patch)
-	if vm/kernel.sh patched-slow >"$TMP/kernel-slow.log" 2>&1; then
+	compare slowed 1 slow KERNELS="base=$k again=$k slow=$k" SLOW=slow SLOW_PCT=5 REPEAT=2
+	# the kernel-side cost: a busy loop per bio (tests/kernel/slow-submit.patch), make check-full only
+	if [ "${FULL:-}" != 1 ]; then
+		skip "kslowed: SLOW_IN=kernel needs patched-slow, built for make check-full"
+	elif vm/kernel.sh patched-slow >"$TMP/kernel-slow.log" 2>&1; then
 		compare kslowed 1 slow KERNELS="base=patched-slow slow=patched-slow" SLOW=slow SLOW_IN=kernel SLOW_PCT=5 REPEAT=2
-		# mode none writes without PI, and scsi_debug does not make the PI the kernel leaves out: the PI
-		# modes after it must still find the tags of what was written (the device is filled again)
-		compare none 0 "" REPEAT=1 KERNELS=patched-slow JOBS=randwrite-4k MODES="none engine-attr" RUNTIME=1
-		raw=$BUILD/compare-test/none/raw/patched-slow/r1/scsi-dif-crc
-		[ -s "$raw/randwrite-4k.none.json" ] && [ -s "$raw/randwrite-4k.engine-attr.json" ] &&
-			pass "none: randwrite-4k in mode none, then engine-attr on the same blocks" ||
-			fail "none: want results of none and engine-attr in $raw"
 	else
 		fail "patched-slow did not build: $(tail -n 1 "$TMP/kernel-slow.log")"
 	fi
+	# One round on two devices: mode none writes without PI, and scsi_debug does not make the PI the
+	# kernel leaves out: the PI modes after it must still find the tags of what was written (the device
+	# is filled again); fio's io_uring is the peer mode.
+	compare modes 0 "" REPEAT=1 KERNELS="$k" JOBS=randwrite-4k MODES="none engine-attr off fio" RUNTIME=1 \
+		DEVICE=scsi-dif-crc,nvme-512-8-t1
+	raw=$BUILD/compare-test/modes/raw/$k/r1
+	[ -s "$raw/scsi-dif-crc/randwrite-4k.none.json" ] && [ -s "$raw/scsi-dif-crc/randwrite-4k.engine-attr.json" ] &&
+		pass "modes: randwrite-4k in mode none, then engine-attr on the same blocks" ||
+		fail "modes: want results of none and engine-attr in $raw/scsi-dif-crc"
+	# the peer mode ran (fio's own io_uring engine) and the report sets the modes against each other
+	if grep -qx 'ioengine=io_uring' "$raw/scsi-dif-crc/randwrite-4k.fio.fio" && [ -s "$raw/scsi-dif-crc/randwrite-4k.fio.json" ] &&
+		grep -q "^| scsi-dif-crc randwrite-4k/qd1 | engine PI off / fio io_uring | 1 | .* | IOPS >= 0.97: " "$raw/../../../report.md"; then
+		pass "modes: fio's io_uring ran as the peer; the report has engine PI off / fio io_uring"
+	else
+		fail "modes: no peer result or no modes table in the report"
+	fi
+	# the device set: every device measured, each with its own rows
+	n=$(grep -cE "^\| $k( \(baseline\))? \| 1 \|" "$BUILD/compare-test/modes/report.md")
+	if grep -q '^## nvme-512-8-t1 randwrite-4k/qd32 — PI fio (paced)' "$BUILD/compare-test/modes/report.md" && [ "$n" = 16 ]; then
+		pass "modes: both devices of DEVICE=scsi-dif-crc,nvme-512-8-t1, 16 rows (2 devices x 2 jobs x 4 modes)"
+	else
+		fail "modes: want rows for both devices, 16 of 1 round; found $n"
+	fi
 	# a PI mode the kernel lacks, asked for by name: exit 2 and say which and why
-	env "${tiny[@]}" REPEAT=1 KERNELS="$k" MODES="off engine-sqe128" OUT="$BUILD/compare-test/nomode" compare/compare.sh \
+	env "${tiny[@]}" REPEAT=1 KERNELS="$STOCK" MODES="off engine-sqe128" OUT="$BUILD/compare-test/nomode" compare/compare.sh \
 		>"$TMP/nomode.out" 2>"$TMP/nomode.err"
 	rc=$?
-	if [ $rc = 2 ] && grep -q "mode engine-sqe128 does not run on $k (scsi-dif-crc): .*uring_pi" "$TMP/nomode.err" &&
-		ls "$BUILD/compare-test/nomode/raw/$k/r1/scsi-dif-crc/randread-4k.off.json" >/dev/null 2>&1; then
+	if [ $rc = 2 ] && grep -q "mode engine-sqe128 does not run on $STOCK (scsi-dif-crc): .*uring_pi" "$TMP/nomode.err" &&
+		ls "$BUILD/compare-test/nomode/raw/$STOCK/r1/scsi-dif-crc/randread-4k.off.json" >/dev/null 2>&1; then
 		pass "nomode: exit 2, $(grep -o 'mode engine-sqe128 does not run.*' "$TMP/nomode.err" | cut -c 1-150)"
 	else
 		fail "nomode: exit $rc, want 2 with the reason and the off results"
 		tail -n 5 "$TMP/nomode.err" | sed 's/^/     /'
 	fi
 else
-	fail "kernel $k is not built (vm/kernel.sh $k)"
+	fail "kernel $k or $STOCK is not built: $(tail -n 1 "$TMP/kernel.log")"
 fi
 
 # HOSTS=: a fio --server on the loopback, the engine with PI off on a file

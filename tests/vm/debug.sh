@@ -1,12 +1,13 @@
 #!/bin/bash
 # Runs in a guest of the debug kernel (vm/kernel.sh patched-debug, tests/vm/kabi.sh):
-#   tests/vm/debug.sh DEV
+#   [CASES=...] [FAULT_SIZE=8m] tests/vm/debug.sh DEV
 # On the device, in this order: the matrix cases (tests/vm/cases.sh, which
 # want a device nothing has written; ABI 1 on the guest's first device, ABI 2
 # on its second, and so on); the kernel ABI test on both ABIs, misuse cases
 # included; the same with kmalloc, page allocations and the device's bios
 # failing on the test's task (pi_abi_test -t faults); fio jobs of the engine
-# with the device's bios failing. Pinned pages must balance after each part
+# with the device's bios failing, on FAULT_SIZE (default 8m) of the device.
+# CASES= selects matrix cases (tests/vm/cases.sh). Pinned pages must balance after each part
 # and kmemleak must find nothing at the end; tests/vm/kabi.sh checks the
 # kernel log for KASAN, lockdep, list corruption, WARNING and BUG.
 # Each part prints its own "N passed, N failed"; so does this script.
@@ -59,7 +60,7 @@ name=$(echo "${line#*:}" | cut -d' ' -f1)
 			echo 2 >$dbg/fail_make_request/probability
 			out=$(timeout -k 5 300 sh -c 'echo 1 >/proc/self/make-it-fail && exec "$@"' sh "$FIO" --name=f \
 				--ioengine=$ENGINE --filename="$dev" --direct=1 --pi_act=0 --pi_chk=GUARD,REFTAG,APPTAG --pi_abi=$abi --rw=write --bs=$bs \
-				--size=8m --iodepth=4 --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 2>&1)
+				--size="${FAULT_SIZE:-8m}" --iodepth=4 --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 2>&1)
 			rc=$?
 			echo 0 >$dbg/fail_make_request/probability
 			what="$name: fio $abi bs=$bs write+verify under faults"
@@ -80,7 +81,7 @@ name=$(echo "${line#*:}" | cut -d' ' -f1)
 	echo "fio under faults: $n runs, $errs failed with an error"
 	balanced "$name: fio under faults" "$p"
 	out=$("$FIO" --name=after --ioengine=$ENGINE --filename="$dev" --direct=1 --pi_act=0 --pi_chk=GUARD,REFTAG,APPTAG --rw=write --bs=64k \
-		--size=8m --verify=crc32c --do_verify=1 --verify_state_save=0 2>&1)
+		--size="${FAULT_SIZE:-8m}" --verify=crc32c --do_verify=1 --verify_state_save=0 2>&1)
 	rc=$?
 	[ $rc -eq 0 ] && echo "$out" | grep -q ', 0 errors (' && pass "$name: PI write+verify after the faults" ||
 		{ fail "$name: PI write+verify after the faults"; echo "$out" | tail -n 5; }

@@ -5,22 +5,28 @@
 # a case the device or pass does not have, with the reason).
 #   [KERNELS=...] [DEVICES=...] [CASES=...] tests/vm/matrix.sh [--full] [--plan]
 # (the filters: below, at wanted; make check-vm CASES=... runs this alone).
-# --plan: print the guests it would boot ("== KERNEL, ABI, PHASE: DEVICES"), boot none.
-# Default (make check): every case on every device on the patched kernel
-# with each ABI; the default device on stock and distro (Debian's 7.x,
-# standing for mainline: no mainline build in make check); the
-# corruption-on-the-medium case on every NVMe device (patched kernel);
-# the peer on distro.
-# --full (make check-full): every device on every kernel and ABI, mainline
-# 6.18 included, the peer on mainline.
+# --plan: print the guests it would boot ("== KERNEL, ABI, PHASE: DEVICES"), boot none; --ids: the ids
+# of the cases those guests would run (tests/vm/cases.sh --ids; the peer's are not the project's).
+# Default (make check): on the patched kernel with each ABI, every case on
+# the default device and the first scsi_debug one, and the cases whose
+# result depends on the format (FORMAT_CASES) on the other PI devices, one
+# ABI each (alternately, in vm/devices' order); the default device on
+# debian-6.12 (Debian's prebuilt 6.12, standing for stock) and distro
+# (Debian's 7.x, standing for mainline); the corruption-on-the-medium case
+# on every NVMe device (patched kernel); the peer on distro.
+# --full or FULL=1 (make check-full): every case on every device on every
+# kernel and ABI, stock and mainline 6.18 included, the peer on mainline.
+# Guests run side by side, GUESTS (default 2) at a time.
 set -uo pipefail
-. "$(dirname "$0")/../../scripts/lib.sh"
+full=0 plan=0
+[ "${FULL:-}" != 1 ] || full=1
+for a in "$@"; do
+	case $a in --full) full=1 ;; --plan) plan=1 ;; --ids) plan=ids ;; *) echo "usage: tests/vm/matrix.sh [--full] [--plan|--ids]" >&2; exit 2 ;; esac
+done
+[ $full = 0 ] || export FULL=1
+. "$(dirname "$0")/../../scripts/lib.sh" # STOCK, MAINLINE: the kernels standing for them
 . "$TOP/tests/lib.sh" # bad_input_collect: the refusals cases.sh records
 cd "$TOP" || exit 1
-full=0 plan=0
-for a in "$@" ${MATRIX_ARGS:-}; do
-	case $a in --full) full=1 ;; --plan) plan=1 ;; *) echo "usage: tests/vm/matrix.sh [--full] [--plan]" >&2; exit 2 ;; esac
-done
 out=build/matrix
 mkdir -p "$out"
 rows=$out/rows.txt skips=$out/skips.txt
@@ -33,6 +39,10 @@ mapfile -t PI_DEVICES < <(device_names format!=none)
 mapfile -t NVME < <(device_names kind=nvme format!=none)
 mapfile -t NO_PI < <(device_names format=none)
 DEFAULT=nvme-512-8-t1
+# What make check runs on the PI devices other than the default one and scsi_debug: the cases whose
+# result depends on the format (sizes, guard, ref tag, escape, interval, layout).
+FORMAT_CASES="seq-write-verify-qd1-bs1,rand-write-verify-qd32-bs1..16,seq-write-verify-qd32-bs16,short-read-checked"
+FORMAT_CASES+=",unwritten-read-fail,apptag-mismatch-read,inject-guard-50pct,inject-reftag-50pct,offset-not-multiple"
 
 # Filters: KERNELS= and DEVICES= (names, space- or comma-separated) keep those kernels and devices,
 # CASES= the cases it selects (tests/lib.sh, case_selected; ids KERNEL/DEVICE/ABI/CASE, a matrix row's
@@ -62,6 +72,7 @@ guest() {
 	if [ "$phase" = two-files ]; then
 		wanted "$kernel" "$abi" "$phase" "$1+$2" || return 0
 		script="tests/vm/cases.sh $1+$2 \$$(dev_var "$1"):\$$(dev_var "$2") $kernel $abi $phase"
+		[ $plan != ids ] || tests/vm/cases.sh --ids "$1+$2" "$kernel" "$abi" "$phase"
 	else
 		local keep=()
 		for d in "$@"; do wanted "$kernel" "$abi" "${WANT_PHASE:-$phase}" "$d" && keep+=("$d"); done
@@ -71,25 +82,52 @@ guest() {
 			if [ "$abi" = peer ]; then
 				script="$script tests/vm/peer.sh $d \$$(dev_var "$d") $kernel $phase;"
 			else
-				script="$script tests/vm/cases.sh $d \$$(dev_var "$d") $kernel $abi $phase;"
+				script="$script $(case_env "$phase" "$d")tests/vm/cases.sh $d \$$(dev_var "$d") $kernel $abi $phase;"
+				# shellcheck disable=SC2046 # NAME=VALUE words, or none
+				[ $plan != ids ] || env $(case_env "$phase" "$d") tests/vm/cases.sh --ids "$d" "$kernel" "$abi" "$phase"
 			fi
 		done
 	fi
 	devs=$(echo "$*" | tr ' ' ,)
 	[ -z "${CASES:-}" ] || env=(-e "CASES=${GUEST_CASES:-$CASES}")
 	log=$out/$kernel-$abi-$phase-${devs//,/_}.log
-	echo "== $kernel, $abi, $phase: $devs"
-	[ $plan = 0 ] || return 0
-	vm/vm.sh -k "$kernel" -d "$devs" -i "$imgs" ${KEEP:+--keep-images} "${env[@]}" -t "${GUEST_LIMIT:-2400}" -- "$script" >"$log" 2>&1
+	[ $plan = 0 ] || { [ $plan = ids ] || echo "== $kernel, $abi, $phase: $devs"; return 0; }
+	# the kernel, built unless it is (a build under way is waited for)
+	if ! vm/kernel.sh "$kernel" >>"$out/kernel-$kernel.log" 2>&1; then
+		echo "CASE $kernel $devs $abi kernel expect=built seen=failed FAIL" | tee -a "$rows"
+		tail -n 5 "$out/kernel-$kernel.log"
+		return
+	fi
+	vm/vm.sh -k "$kernel" -d "$devs" -i "${IMGDIR:-$imgs/${log##*/}}" ${KEEP:+--keep-images} "${env[@]}" \
+		-t "${GUEST_LIMIT:-2400}" -- "$script" >"$log" 2>&1
 	local rc=$?
-	grep '^CASE\|^     |\|^skip \|^# ' "$log"
 	grep '^CASE' "$log" >>"$rows"
 	grep '^skip ' "$log" >>"$skips"
 	bad_input_collect "$log"
-	if [ $rc -ne 0 ] && ! grep -q '^CASE' "$log"; then
-		echo "CASE $kernel $devs $abi guest expect=runs seen=exit-$rc FAIL" | tee -a "$rows"
-		tail -n 5 "$log" | sed 's/^/     | /'
-	fi
+	# one block per guest, printed when it ends (guests run side by side)
+	{
+		echo "== $kernel, $abi, $phase: $devs"
+		grep '^CASE\|^     |\|^skip \|^# ' "$log"
+		if [ $rc -ne 0 ] && ! grep -q '^CASE' "$log"; then
+			echo "CASE $kernel $devs $abi guest expect=runs seen=exit-$rc FAIL" | tee -a "$rows"
+			tail -n 5 "$log" | sed 's/^/     | /'
+		fi
+	} >"$log.out"
+	cat "$log.out"
+}
+
+# spawn COMMAND...: COMMAND in the background, at most GUESTS (default 2) at a time (a TCG guest keeps
+# about one core busy); in the foreground with --plan.
+spawn() {
+	[ $plan = 0 ] || { "$@"; return; }
+	while [ "$(jobs -pr | wc -l)" -ge "${GUESTS:-2}" ]; do wait -n; done
+	"$@" &
+}
+
+# case_env PHASE DEVICE: in make check, CASES= the format's cases on a device of FORMAT_ONLY in phase
+# all (unless CASES= selects).
+case_env() {
+	[ -n "${CASES:-}" ] || [ "$1" != all ] || ! in_list "$2" "${FORMAT_ONLY:-}" || printf 'CASES=%s ' "$FORMAT_CASES"
 }
 
 # every KERNEL ABI PHASE DEVICE...: guest for each of scripts/lib.sh's device_boots of DEVICEs.
@@ -99,8 +137,15 @@ every() {
 	mapfile -t boots < <(device_boots "$@")
 	for boot in "${boots[@]}"; do
 		# shellcheck disable=SC2046 # the boot's comma-separated devices, one word each
-		guest "$k" "$abi" "$phase" $(tr , ' ' <<<"$boot")
+		spawn guest "$k" "$abi" "$phase" $(tr , ' ' <<<"$boot")
 	done
+}
+
+# alternate N NAME...: every other NAME, from the first (N=0) or the second (N=1).
+alternate() {
+	local n=$1 i=0
+	shift
+	for d in "$@"; do [ $((i++ % 2)) != "$n" ] || echo "$d"; done
 }
 
 # The corruption-on-the-medium case: write, flip data bytes of one LBA in
@@ -112,54 +157,57 @@ medium() {
 	[ ${#keep[@]} -gt 0 ] || return 0
 	set -- "${keep[@]}"
 	[ $plan = 0 ] || { WANT_PHASE=medium-read guest "$kernel" "$abi" medium-write "$@"; guest "$kernel" "$abi" medium-read "$@"; return; }
-	rm -rf "$imgs"
+	local IMGDIR=$imgs/medium-$kernel-$abi
+	rm -rf "$IMGDIR"
 	KEEP=1 GUEST_CASES=medium-write WANT_PHASE=medium-read guest "$kernel" "$abi" medium-write "$@"
 	for d in "$@"; do
-		img=$imgs/$d.img
+		img=$IMGDIR/$d.img
 		lbs=$(device_field "$d" lbs)
 		[ -f "$img" ] || { echo "CASE $kernel $d $abi medium-image expect=exists seen=missing FAIL" | tee -a "$rows"; continue; }
 		# LBA 37's data, bytes 100..103 (QEMU keeps all data first, then all metadata).
 		printf '\x5a\xa5\x5a\xa5' | dd of="$img" bs=1 seek=$((37 * lbs + 100)) conv=notrunc status=none
 	done
 	KEEP=1 guest "$kernel" "$abi" medium-read "$@"
-	rm -rf "$imgs"
+	rm -rf "$IMGDIR"
 }
 
-# Debian's prebuilt 7.x kernel (distro) stands for mainline in make check; --full has both.
-kernels="stock patched distro"
-[ $full = 1 ] && kernels="$kernels mainline"
-for k in $kernels; do
-	kernel_wanted "$k" && [ $plan = 0 ] || continue
-	vm/kernel.sh "$k" >"$out/kernel-$k.log" 2>&1 || {
-		echo "CASE $k - - kernel expect=built seen=failed FAIL" | tee -a "$rows"
-		tail -n 5 "$out/kernel-$k.log"
-	}
-done
-
+# The guests of the prebuilt kernels first: they run while the patched kernel may still be built.
+rm -rf "$imgs"
 # On the devices without integrity (format none): PI refused there too (before any kernel interface).
-guest stock none all $DEFAULT "${NO_PI[@]}"
-for abi in sqe128 attr; do every patched $abi all "${PI_DEVICES[@]}"; done
+spawn guest $STOCK none all $DEFAULT "${NO_PI[@]}"
 if [ $full = 1 ]; then
-	for k in mainline distro; do every $k attr all "${PI_DEVICES[@]}"; done
+	for k in distro "$MAINLINE"; do every "$k" attr all "${PI_DEVICES[@]}"; done
 else
-	guest distro attr all $DEFAULT
+	spawn guest distro attr all $DEFAULT
 fi
-medium patched sqe128 "${NVME[@]}"
-# Two formats in one job: Type 1 512+8 and Type 3 4096+16.
-guest patched sqe128 two-files nvme-512-8-t1 nvme-4k-16-t3
-[ $full = 1 ] && medium mainline attr "${NVME[@]}"
 # The peer: upstream fio 3.41's io_uring and io_uring_cmd PI options, on a mainline kernel.
-peer_kernel=distro
-[ $full = 1 ] && peer_kernel=mainline
-guest $peer_kernel peer all $DEFAULT
-medium $peer_kernel peer $DEFAULT
+spawn guest $MAINLINE peer all $DEFAULT
+spawn medium $MAINLINE peer $DEFAULT
+if [ $full = 1 ]; then spawn medium $MAINLINE attr "${NVME[@]}"; else spawn medium $MAINLINE attr $DEFAULT; fi
+if [ $full = 1 ]; then
+	for abi in sqe128 attr; do every patched $abi all "${PI_DEVICES[@]}"; done
+else
+	# every case on the default device and the first scsi_debug one with each ABI; on the other PI
+	# devices, one ABI each (alternately), the cases whose result depends on the format
+	scsi=$(device_names kind=scsi format!=none | head -n 1)
+	mapfile -t OTHER < <(printf '%s\n' "${PI_DEVICES[@]}" | grep -vxE "$DEFAULT|$scsi")
+	FORMAT_ONLY="${OTHER[*]}"
+	# shellcheck disable=SC2046 # device names, one word each
+	every patched sqe128 all $DEFAULT "$scsi" $(alternate 0 "${OTHER[@]}")
+	# shellcheck disable=SC2046
+	every patched attr all $DEFAULT "$scsi" $(alternate 1 "${OTHER[@]}")
+fi
+spawn medium patched sqe128 "${NVME[@]}"
+# Two formats in one job: Type 1 512+8 and Type 3 4096+16.
+spawn guest patched sqe128 two-files nvme-512-8-t1 nvme-4k-16-t3
+wait
 
 [ $plan = 0 ] || exit 0
 npass=$(grep -c ' ok$' "$rows")
 nfail=$(grep -c ' FAIL$' "$rows")
 nskip=$(wc -l <"$skips")
 [ -s "$rows" ] || fail "KERNELS='${KERNELS:-}' DEVICES='${DEVICES:-}' CASES='${CASES:-}' select no case of the matrix ($(
-	[ $full = 1 ] && echo full || echo default): kernels $kernels)"
+	[ $full = 1 ] && echo full || echo default))"
 {
 	echo "# PI matrix ($( [ $full = 1 ] && echo full || echo default ))"
 	echo

@@ -5,14 +5,14 @@
 # The last round ends after DURATION. Reports the intervals written and checked and the mismatches
 # (PI errors of the engine's summaries plus fio's verify failures), summed from the engine's
 # "uring_pi: PI summary" lines; fails on any mismatch or failed round, or when nothing was checked.
-#   tests/vm/soak.sh [DURATION]       (e.g. 90s, 2m, 1h; default 2m; make soak: 10m)
+#   tests/vm/soak.sh [DURATION]       (e.g. 90s, 2m, 1h; default 1m, as in make check; make soak: 10m)
 #   SOAK_DEVICE=nvme-4k-16-t1 SOAK_SIZE=8m tests/vm/soak.sh 10m
 #   tests/vm/soak.sh --guest SECONDS NAME DEV    (in the guest)
 set -uo pipefail
 . "$(dirname "$0")/guest.sh"
 
 if [ "${1:-}" != --guest ]; then
-	d=${1:-2m}
+	d=${1:-1m}
 	case $d in
 	*[0-9]s | *[0-9]) secs=${d%s} ;;
 	*[0-9]m) secs=$((${d%m} * 60)) ;;

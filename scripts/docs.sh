@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # scripts/docs.sh [--check]: writes the tables of the docs that come from the project's data (make docs):
 # docs/harness.md's device table from vm/devices, between its "<!-- generated: devices -->" and
-# "<!-- end: devices -->" lines. --check changes nothing: exit 1, naming the file, if it is not current
+# "<!-- end: devices -->" lines, the kernel table from vm/kernels, the tests' times from
+# docs/results/check-times.txt. --check changes nothing: exit 1, naming the file, if it is not current
 # (make lint runs that).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # Each table: FILE:NAME; NAME_md prints it.
-TABLES="docs/harness.md:devices docs/harness.md:kernels"
+TABLES="docs/harness.md:devices docs/harness.md:kernels docs/harness.md:times"
 
 # devices_md: the device table, in Markdown.
 # shellcheck disable=SC2317 # called as ${name}_md
@@ -41,12 +42,29 @@ kernels_md() {
 	echo "|---|---|---|---|---|---|---|"
 	for k in $KERNEL_NAMES; do
 		read -r src series patches config <<<"$(kernel_field "$k" source series patches config)"
-		case $src in 6.12) src="Debian's linux-source-6.12" ;; 6.18) src="Linux 6.18.15" ;; distro) src="Debian's trixie-backports binary" ;; esac
 		out=$(kernel_image "$k")
 		out=${out#"$TOP/"}
-		[ "$(kernel_field "$k" source)" != distro ] || out+=", initrd"
+		case $src in distro*) out+=", initrd" ;; esac
+		case $src in
+		6.12) src="Debian's linux-source-6.12" ;; 6.18) src="Linux 6.18.15" ;;
+		distro) src="Debian's trixie-backports binary" ;; distro-6.12) src="Debian's trixie binary 6.12" ;;
+		esac
 		echo "| \`$k\` | $src | $series | ${patches//,/, } | ${config//,/, } | \`$out\` | $(kernel_field "$k" note) |"
 	done
+}
+
+# times_md: the time of each test of make check, fresh and warm, from docs/results/check-times.txt
+# (lines "fresh|warm TEST SECONDS", TEST ".ci/run" for the whole run; # comments say what was measured).
+# shellcheck disable=SC2317 # called as ${name}_md
+times_md() {
+	local f=$TOP/docs/results/check-times.txt
+	echo "<!-- scripts/docs.sh writes this table from docs/results/check-times.txt: edit that, then run make docs -->"
+	sed -n 's/^# /- /p' "$f"
+	echo
+	echo "| test | fresh (s) | warm (s) |"
+	echo "|---|---|---|"
+	awk '!/^#/ && NF == 3 { if (!($2 in row)) order[n++] = $2; row[$2] = 1; t[$1, $2] = $3 }
+		END { for (i = 0; i < n; i++) { k = order[i]; printf "| `%s` | %s | %s |\n", k, t["fresh", k], t["warm", k] } }' "$f"
 }
 
 # section FILE NAME: FILE with the lines between NAME's markers replaced by NAME_md's output.

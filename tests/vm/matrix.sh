@@ -143,7 +143,7 @@ every() {
 
 # alternate N NAME...: every other NAME, from the first (N=0) or the second (N=1).
 alternate() {
-	local n=$1 i=0
+	local n=$1 i=0 d
 	shift
 	for d in "$@"; do [ $((i++ % 2)) != "$n" ] || echo "$d"; done
 }

@@ -49,7 +49,8 @@ lock_builds() {
 # fragments_sum: a short hash of the configuration fragments.
 fragments_sum() { cat "${FRAGMENTS[@]}" | sha256sum | cut -c1-16; }
 
-# configure SRC: tinyconfig + fragments + olddefconfig, then check every requested option.
+# configure SRC: tinyconfig + fragments + olddefconfig, then check every requested option (the last
+# fragment that sets it says what it must be).
 configure() {
 	local src=$1 kmake=(make -C "$1" -s ARCH=x86_64 "CC=ccache gcc")
 	say "$NAME: configuring (tinyconfig + ${FRAGMENTS[*]#"$TOP/"})"
@@ -76,7 +77,7 @@ configure() {
 				"$NAME" "$sym" "$want" "$sym" "$got" >&2
 			bad=1
 		fi
-	done < <(cat "${FRAGMENTS[@]}")
+	done < <(cat "${FRAGMENTS[@]}" | awk -F= '/^CONFIG_/ { if (!($1 in v)) o[n++] = $1; v[$1] = $0 } END { for (i = 0; i < n; i++) print v[o[i]] }')
 	[ $bad = 0 ] || die "$NAME: configuration options were dropped by olddefconfig; see above"
 }
 

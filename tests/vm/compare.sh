@@ -66,20 +66,20 @@ if { vm/kernel.sh "$k" >"$TMP/kernel.log" 2>&1 || [ -f "$k" ]; } && vm/kernel.sh
 	# is filled again); fio's io_uring is the peer mode.
 	compare modes 0 "" REPEAT=1 KERNELS="$k" JOBS=randwrite-4k MODES="none engine-attr off fio" RUNTIME=1 \
 		DEVICE=scsi-dif-crc,nvme-512-8-t1
-	raw=$BUILD/compare-test/modes/raw/$k/r1
+	raw=$BUILD/compare-test/modes/raw/$k/r1 report=$BUILD/compare-test/modes/report.md
 	[ -s "$raw/scsi-dif-crc/randwrite-4k.none.json" ] && [ -s "$raw/scsi-dif-crc/randwrite-4k.engine-attr.json" ] &&
 		pass "modes: randwrite-4k in mode none, then engine-attr on the same blocks" ||
 		fail "modes: want results of none and engine-attr in $raw/scsi-dif-crc"
 	# the peer mode ran (fio's own io_uring engine) and the report sets the modes against each other
 	if grep -qx 'ioengine=io_uring' "$raw/scsi-dif-crc/randwrite-4k.fio.fio" && [ -s "$raw/scsi-dif-crc/randwrite-4k.fio.json" ] &&
-		grep -q "^| scsi-dif-crc randwrite-4k/qd1 | engine PI off / fio io_uring | 1 | .* | IOPS >= 0.97: " "$raw/../../../report.md"; then
+		grep -q "^| scsi-dif-crc randwrite-4k/qd1 | engine PI off / fio io_uring | 1 | .* | IOPS >= 0.97: " "$report"; then
 		pass "modes: fio's io_uring ran as the peer; the report has engine PI off / fio io_uring"
 	else
 		fail "modes: no peer result or no modes table in the report"
 	fi
 	# the device set: every device measured, each with its own rows
-	n=$(grep -cE "^\| $k( \(baseline\))? \| 1 \|" "$BUILD/compare-test/modes/report.md")
-	if grep -q '^## nvme-512-8-t1 randwrite-4k/qd32 — PI fio (paced)' "$BUILD/compare-test/modes/report.md" && [ "$n" = 16 ]; then
+	n=$(grep -cE "^\| $k( \(baseline\))? \| 1 \|" "$report")
+	if grep -q '^## nvme-512-8-t1 randwrite-4k/qd32 — PI fio (paced)' "$report" && [ "$n" = 16 ]; then
 		pass "modes: both devices of DEVICE=scsi-dif-crc,nvme-512-8-t1, 16 rows (2 devices x 2 jobs x 4 modes)"
 	else
 		fail "modes: want rows for both devices, 16 of 1 round; found $n"

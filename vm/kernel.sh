@@ -82,9 +82,12 @@ configure() {
 }
 
 # build_src SRC LOG: make bzImage in a configured tree, with ccache.
+# ccache's depend mode: on a miss it compiles once and takes the include list from the compiler's
+# own dependency file (kbuild's -Wp,-MMD); its default mode runs the preprocessor as well, which made
+# a build with an empty cache 1.7x slower than plain gcc (646 s against 379 s for the patched kernel).
 build_src() {
 	local src=$1 log=$2 t0=$SECONDS
-	export CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
+	export CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 CCACHE_DEPEND=1
 	export KBUILD_BUILD_USER=uring-pi KBUILD_BUILD_HOST=guest KBUILD_BUILD_TIMESTAMP="$NAME"
 	mkdir -p "$CCACHE_DIR"
 	say "$NAME: building bzImage with make -j$(nproc) (log: $log)"

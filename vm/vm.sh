@@ -169,8 +169,11 @@ make_run_dir() {
 }
 
 # kernel_cmdline: the guest kernel's parameters (append) and memory (mem).
+# pci=noacpi: PCI interrupts routed from the BIOS's table, not by running the ACPI _PRT methods, whose
+# AML loops under TCG took 1.5 s of each boot of our kernels and timed out twice (30 s each) in every
+# boot of the debug kernel (114 s to the command, 21 s with it).
 kernel_cmdline() {
-	append="console=ttyS0 edd=off panic=-1 oops=panic printk.devkmsg=on"
+	append="console=ttyS0 edd=off panic=-1 oops=panic printk.devkmsg=on pci=noacpi"
 	if [ -n "$scsi_guard" ]; then
 		append+=" scsi_debug.dif=$scsi_type scsi_debug.dix=1 scsi_debug.guard=$scsi_guard scsi_debug.dev_size_mb=$DATA_MIB"
 		append+=" scsi_debug.sector_size=$scsi_lbs"

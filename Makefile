@@ -97,7 +97,7 @@ $(BUILD)/tests/short_read.so: tests/vm/short_read.c engines/uapi.h
 check-unit: $(UNIT) $(SAN_UNIT)
 	@tests/run.sh $(UNIT) $(SAN_UNIT)
 
-check-host: $(ENGINE) $(SAN_ENGINE)
+check-host: $(ENGINE) $(SAN_ENGINE) $(BUILD)/tests/short_read.so
 	@tests/run.sh tests/host/*.sh tests/bad-input.sh
 
 # shellcheck on every shell script (.shellcheckrc), checkpatch.pl --no-tree -f on engines/ (tests/lint.sh).
@@ -112,10 +112,11 @@ lint:
 	@tests/lint.sh
 
 # The guests: kernels (built on first use), launcher smoke test, kernel ABI test, PI matrix,
-# make compare's threshold rule, every job file of jobs/, trims, a soak. They run two at a time (each
-# waits for the kernels it boots); kabi.sh first, as it waits longest: for the debug kernel.
+# make compare's threshold rule, every job file of jobs/, trims, a soak, planted defects (the tests
+# fail where they must). They run two at a time (each waits for the kernels it boots); kabi.sh
+# first, as it waits longest: for the debug kernel.
 VM_TESTS := tests/vm/kabi.sh tests/vm/matrix.sh tests/vm/compare.sh tests/vm/jobs.sh tests/vm/trim.sh \
-  tests/vm/soak.sh tests/vm/smoke.sh
+  tests/vm/soak.sh tests/vm/smoke.sh tests/vm/planted.sh
 # The kernels they boot, built one after the other in the background from the start of the run
 # (log: build/kernels.log) while the host tests run. make check: Debian's prebuilt 7.x (distro) and
 # 6.12 (debian-6.12) stand for mainline and stock; make check-full (FULL=1) builds those too.

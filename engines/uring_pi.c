@@ -68,7 +68,7 @@ struct upi_options {
 struct upi_stats {
 	uint64_t generated;		/* intervals whose PI the engine wrote */
 	uint64_t checked;		/* intervals the engine checked on reads */
-	uint64_t escaped;		/* ... of them with an escaped tuple (no tag checked) */
+	uint64_t escaped;		/* intervals read with an escaped tuple (no tag checked) */
 	uint64_t host_errors;		/* failed checks found by the engine */
 	uint64_t dev_errors;		/* I/Os completed with -EILSEQ */
 	uint64_t injected;		/* writes sent with a corrupted tag */
@@ -455,7 +455,7 @@ static void fio_uring_pi_cleanup(struct thread_data *td)
 		double arith_ns = ld->st.arith_ios && dt ?
 			(double)ld->st.arith_ticks * ((double)dns / (double)dt) / (double)ld->st.arith_ios : 0;
 
-		log_info("uring_pi: PI summary: %llu intervals generated, %llu checked, %llu escaped, %llu errors "
+		log_info("uring_pi: PI summary: %llu intervals generated, %llu checked, %llu escaped (not checked), %llu errors "
 			 "(engine %llu, device %llu I/Os), injected %llu: %llu rejected, %llu silent; "
 			 "arithmetic %.0f ns per I/O\n",
 			 (unsigned long long)ld->st.generated, (unsigned long long)ld->st.checked,
@@ -809,6 +809,13 @@ static void upi_prep_pi(struct thread_data *td, struct upi_data *ld, struct io_u
 			ld->inject[io_u->index] = (uint8_t)o->pi_inject;
 			ld->st.injected++;
 		}
+	} else if (uf->host_checks) {
+		/*
+		 * Until the device returns a read's metadata, the slot holds tuples that fail the
+		 * checks (0x5a bytes; 0xa5 where 0x5a5a is the expected app tag), not the tuples
+		 * of the slot's last write: a read whose metadata nothing fills must fail.
+		 */
+		memset(md, (o->apptag & o->apptag_mask) == (0x5a5a & o->apptag_mask) ? 0xa5 : 0x5a, md_len);
 	}
 	*desc = (struct upi_pi_desc){
 		.flags = (uint16_t)uf->dev_checks,
@@ -970,7 +977,7 @@ static void upi_check_read(struct thread_data *td, struct upi_data *ld, struct i
 	n = pi_verify_count(prof, io_u->xfer_buf, len, uf->md + uf->md_len * io_u->index, &pio, errs, 8, &escaped);
 	ld->st.arith_ticks += upi_ticks() - t;
 	ld->st.arith_ios++;
-	ld->st.checked += len / prof->interval;
+	ld->st.checked += len / prof->interval - escaped;
 	ld->st.escaped += escaped;
 	if (!n)
 		return;
@@ -1015,8 +1022,17 @@ static void upi_complete(struct thread_data *td, struct upi_data *ld, struct io_
 			ld->st.dev_errors++;
 		goto out;
 	}
-	if (ddir_rw(io_u->ddir))
+	if (ddir_rw(io_u->ddir)) {
+		/* Nothing done, or more than asked: no residual to requeue, nothing to check. */
+		if (!res || (unsigned long long)res > io_u->xfer_buflen) {
+			log_err("uring_pi: %s: a %s of %llu bytes at offset %llu completed %d bytes; failing it\n",
+				io_u->file->file_name, io_u->ddir == DDIR_READ ? "read" : "write", io_u->xfer_buflen,
+				io_u->offset, res);
+			io_u->error = EIO;
+			goto out;
+		}
 		io_u->resid = io_u->xfer_buflen - (unsigned long long)res;
+	}
 	if (ld->pi && io_u->ddir == DDIR_READ) {
 		const struct upi_file *uf = FILE_ENG_DATA(io_u->file);
 		unsigned int iv = uf->dev.prof.interval;

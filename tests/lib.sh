@@ -19,6 +19,18 @@ counts_add() {
 }
 # counts_from FILE: counts_add of FILE's last result line; false when it has none.
 counts_from() { counts_add "$(grep -E "$RESULT_RE" "$1" | tail -n 1)"; }
+# guest_ok NAME RC LOG: the exit status RC of a guest (vm/vm.sh) whose result lines in LOG are counted
+# counts: 0, or 1 when those lines have a failure; anything else is a failure of its own, named NAME
+# (124: the time limit, 125: an oops or panic, after the last case too), with the log's last lines.
+guest_ok() {
+	local f why="exit $2"
+	f=$(grep -E "$RESULT_RE" "$3" | awk -F'[ ,]+' '{ s += $3 } END { print s + 0 }')
+	{ [ "$2" = 0 ] || { [ "$2" = 1 ] && [ "$f" -gt 0 ]; }; } && return 0
+	case $2 in 124) why="timed out (exit 124)" ;; 125) why="kernel oops, panic or stop (exit 125)" ;; esac
+	fail "$1: guest $why (log: $3)"
+	tail -n 5 "$3" | sed 's/^/     | /'
+	return 1
+}
 # counts_line: our result line; the test's exit status follows from it: done_tests.
 counts_line() { echo "$npass passed, $nfail failed, $nskip skipped"; }
 # case_selected KERNEL/DEVICE/ABI/CASE: CASES (comma-separated shell globs; unset: every case) selects
@@ -76,8 +88,12 @@ run_cmd() {
 	err=$(<"$ef"); rm -f "$ef"
 	out+=${err:+$'\n'$err}
 }
+# fio writes a job's verify state where it runs when the job fails: AUX_PATH, an --aux-path under
+# build/ (in a guest, where build/ is read-only, TMPDIR).
+AUX_PATH=$TOP/build/fio-aux
+[ -w "$TOP/build" ] && mkdir -p "$AUX_PATH" || AUX_PATH=${TMPDIR:-/tmp}
 # fio_engine ARGS...: fio with the engine (and the sanitizer runtime); runfio ARGS...: run_cmd of it.
-fio_engine() { LD_PRELOAD=$SAN_PRELOAD "$FIO" --ioengine="$ENGINE" "$@"; }
+fio_engine() { LD_PRELOAD=$SAN_PRELOAD "$FIO" --aux-path="$AUX_PATH" --ioengine="$ENGINE" "$@"; }
 runfio() { run_cmd fio_engine "$@"; }
 # expect_ok NAME ARGS...: fio exits 0 and reports err=0 for every job.
 expect_ok() {
@@ -122,9 +138,10 @@ expect_err() {
 # On the host the records go to build/bad-input/SCRIPT.tsv (SCRIPT.asan.tsv for a sanitized engine),
 # emptied when the script starts; in a guest (build/ is read-only there) they are printed as
 # "bad-input<TAB>RECORD" lines, and the host adds them from the guest's log (bad_input_collect).
+# TEST_OUT (a test's own output directory, tests/vm/planted.sh) keeps them there, apart.
 bad_input_file=
 if [ -w "$TOP/build" ]; then
-	bad_input_file=$TOP/build/bad-input/$(basename "$0" .sh)${SAN_PRELOAD:+.asan}.tsv
+	bad_input_file=${TEST_OUT:-$TOP/build/bad-input}/$(basename "$0" .sh)${SAN_PRELOAD:+.asan}.tsv
 	mkdir -p "${bad_input_file%/*}" && rm -f "$bad_input_file"
 fi
 # bad_input AREA INPUT KIND STATUS TEXT [WRITTEN]: one record. TEXT: refused, the program's stderr;

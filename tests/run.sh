@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
 		shift
 		continue
 	fi
-	[ -e "$t" ] || continue
+	[ -x "$t" ] || { fail "$t: no such test program (or not executable)"; continue; }
 	while [ ${#running[@]} -ge "$jobs" ]; do wait -n; reap; done
 	n=$((n + 1))
 	running[$n]=$t

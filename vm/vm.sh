@@ -23,6 +23,8 @@
 # kernel's modules too), URING_PI_DISK_MIB (data size of every device, 256), URING_PI_BOOT_LIMIT (s, 180),
 # URING_PI_QEMU_CPU (max), URING_PI_QEMU_ACCEL (tcg), URING_PI_QEMU_SMP (vCPUs, 2), URING_PI_QEMU_ARGS
 # (more QEMU options, split at spaces; e.g. "-trace pci_nvme_dif_rw -D FILE" logs each NVMe PI command),
+# URING_PI_GUEST_THEN (a shell command the guest runs after COMMAND, for tests of the harness: e.g.
+# "echo c >/proc/sysrq-trigger" crashes the guest after COMMAND's last line, tests/vm/planted.sh),
 # URING_PI_TIMING (real, or icount[:SHIFT]: the guest's clock counts its instructions, 2^SHIFT ns
 # each (default 4): one vCPU, single-threaded TCG, -icount sleep=off, and the guest kernel's idle=poll
 # (an idle vCPU would jump the clock to its next timer). scsi_debug's I/O then costs guest instructions
@@ -159,6 +161,7 @@ make_run_dir() {
 		for a in "${cmd[@]}"; do printf '%s ' "$(q "$a")"; done >"$run/cmd"
 		echo >>"$run/cmd"
 	fi
+	[ -z "${URING_PI_GUEST_THEN:-}" ] || printf '%s\n' "$URING_PI_GUEST_THEN" >>"$run/cmd"
 	{
 		echo "URING_PI_CWD=$(q "$PWD")"
 		echo "URING_PI_KERNEL=$(q "$kernel")"

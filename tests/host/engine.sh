@@ -26,7 +26,7 @@ expect_ok "randrw 70/30 with fsync" --name=t --filename="$f" --size=16m --rw=ran
 if cc -O2 -shared -fPIC -o "$tmp/eagain.so" "$TOP/tests/host/submit_eagain.c" -ldl 2>"$tmp/cc.log"; then
 	for d in 4 8; do
 		out=$(EAGAIN_EVERY=4 timeout -k 5 30 env LD_PRELOAD="${SAN_PRELOAD:+$SAN_PRELOAD:}$tmp/eagain.so" \
-			"$FIO" --ioengine="$ENGINE" --thread --name=t \
+			"$FIO" --aux-path="$AUX_PATH" --ioengine="$ENGINE" --thread --name=t \
 			--filename="$f" --size=16m --rw=randwrite --bs=4k --direct=1 --iodepth=$d --number_ios=51 2>&1)
 		rc=$?
 		if san_ok "$out" && [ $rc -eq 0 ] && grep -q 'err= 0' <<<"$out" && grep -q 'issued rwts: total=0,51,' <<<"$out"; then
@@ -38,6 +38,21 @@ if cc -O2 -shared -fPIC -o "$tmp/eagain.so" "$TOP/tests/host/submit_eagain.c" -l
 	done
 else
 	fail "build the submit -EAGAIN shim: $(head -n 1 "$tmp/cc.log")"
+fi
+
+# A read that completes 0 bytes, or more than it asked (tests/vm/short_read.c changes its length at
+# submission), fails, naming its offset: no residual, nothing checked past the buffers.
+shim=$TOP/build/tests/short_read.so
+if [ -f "$shim" ]; then
+	for m in "zero 0" "double 8192"; do
+		read -r mode n <<<"$m"
+		expect_fail "a read of 4096 bytes completing $n bytes fails, naming its offset" \
+			"^uring_pi: .*: a read of 4096 bytes at offset [0-9]+ completed $n bytes; failing it\$" \
+			env SHORT_READ_MODE="$mode" LD_PRELOAD="${SAN_PRELOAD:+$SAN_PRELOAD:}$shim" "$FIO" --aux-path="$AUX_PATH" \
+			--ioengine="$ENGINE" --name=t --filename="$f" --size=1m --rw=read --bssplit=4k/50:8k/50 --direct=1
+	done
+else
+	fail "$shim is missing: make build/tests/short_read.so"
 fi
 
 # Every descriptor the engine opens on the file is closed (fio frees its file list before the
@@ -57,7 +72,7 @@ fds_left() { # fds_left FILE LOG: descriptors opened on FILE in the strace LOG a
 if command -v strace >/dev/null; then
 	for reg in "" --registerfiles; do
 		strace -f -qq -e trace=openat,close -o "$tmp/strace.log" ${SAN_PRELOAD:+-E LD_PRELOAD=$SAN_PRELOAD -E ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0} \
-			"$FIO" --ioengine="$ENGINE" --thread --name=t \
+			"$FIO" --aux-path="$AUX_PATH" --ioengine="$ENGINE" --thread --name=t \
 			--filename="$f" --size=16m --rw=randwrite --bs=4k --direct=1 --iodepth=4 --number_ios=20 $reg \
 			>"$tmp/fio.out" 2>&1
 		left=$(fds_left "$f" "$tmp/strace.log")
@@ -74,7 +89,7 @@ if cc -O2 -shared -fPIC -o "$tmp/fail_alloc.so" "$TOP/tests/host/fail_alloc.c" -
 		# The shim before the ASan runtime, so that its allocation functions are the ones called.
 		out=$(FAIL_ALLOC_IN=$(basename "${ENGINE#external:}") FAIL_ALLOC_NTH=$n ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
 			timeout -k 5 30 env LD_PRELOAD="$tmp/fail_alloc.so${SAN_PRELOAD:+:$SAN_PRELOAD}" \
-			"$FIO" --ioengine="$ENGINE" --thread --name=t --filename="$f" --size=16m \
+			"$FIO" --aux-path="$AUX_PATH" --ioengine="$ENGINE" --thread --name=t --filename="$f" --size=16m \
 			--rw=randwrite --bs=4k --direct=1 --iodepth=4 --number_ios=20 --registerfiles 2>&1)
 		rc=$?
 		if san_ok "$out" && [ $rc -eq 1 ] && grep -q '^uring_pi: out of memory for ' <<<"$out"; then

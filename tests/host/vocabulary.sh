@@ -108,7 +108,7 @@ p4=$(tests/vm/matrix.sh --plan | wc -l)/$(FULL=1 tests/vm/matrix.sh --plan | wc 
 	fail "matrix.sh --plan: '$p1' / '$p2' / '$p3' / $p4 guests"
 l1=$(tests/vm/cases.sh --list T10-DIF-TYPE1-CRC sqe128 | wc -l)
 l2=$(tests/vm/cases.sh --list none attr)
-[ "$l1" = 27 ] && [ "$l2" = pi-no-profile ] && pass "cases.sh --list: 27 cases on a PI device, pi-no-profile on one without" ||
+[ "$l1" = 28 ] && [ "$l2" = pi-no-profile ] && pass "cases.sh --list: 28 cases on a PI device, pi-no-profile on one without" ||
 	fail "cases.sh --list: $l1 cases, '$l2'"
 
 # Counting: result lines with and without skips add up; anything else is not a result line.
@@ -138,4 +138,17 @@ out=$(tests/run.sh "$TMP/a.sh" "$TMP/b.sh" "$TMP/c.sh" 2>&1); rc=$?
 [ $rc = 1 ] && [ "$(tail -n 1 <<<"$out")" = "3 passed, 2 failed, 1 skipped" ] && grep -q "^FAIL $TMP/b.sh: exited 3$" <<<"$out" &&
 	grep -q "^FAIL $TMP/c.sh: exited 0 without a result line$" <<<"$out" &&
 	pass "tests/run.sh: a test that exits non-zero with no failure, or without a result line, fails" || fail "tests/run.sh a b c: exit $rc: $out"
+out=$(tests/run.sh "$TMP/a.sh" "$TMP/nonesuch.sh" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$(tail -n 1 <<<"$out")" = "1 passed, 1 failed, 1 skipped" ] &&
+	grep -q "^FAIL $TMP/nonesuch.sh: no such test program" <<<"$out" &&
+	pass "tests/run.sh: a test that does not exist fails" || fail "tests/run.sh a nonesuch: exit $rc: $out"
+
+# guest_ok: a guest's exit status counts, whatever its result lines say
+# guest_ok_fails RC RESULT-LINE: how many failures guest_ok adds for a guest that exited RC after RESULT-LINE
+guest_ok_fails() { (nfail=0; printf 'ok   x\n%s\n' "$2" >"$TMP/guest.log"; guest_ok g "$1" "$TMP/guest.log" >/dev/null; echo $nfail); }
+got=$(for c in "0|3 passed, 0 failed" "1|2 passed, 1 failed, 0 skipped" "1|3 passed, 0 failed" "124|3 passed, 0 failed" \
+	"125|3 passed, 0 failed, 0 skipped" "125|2 passed, 1 failed"; do guest_ok_fails "${c%%|*}" "${c#*|}"; done | paste -sd ' ')
+[ "$got" = "0 0 1 1 1 1" ] &&
+	pass "guest_ok: exit 0, or 1 with a failure counted, passes; 1 with none, 124 and 125 after the result line fail" ||
+	fail "guest_ok: failures added for exit 0, 1 (failed), 1, 124, 125, 125 (failed): $got, expected 0 0 1 1 1 1"
 done_tests

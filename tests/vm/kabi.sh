@@ -20,12 +20,13 @@
 # paths (the matrix runs them all on the patched kernel) and fio under
 # faults on a smaller region; make check-full (FULL=1) all of them, and on a
 # second device.
+# KABI_PARTS=LABEL[,LABEL...] runs only those guests (patched, patched-scsi, ...).
 # Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh" # bad_input_kabi: the misuse cases as bad input records
 cd "$TOP" || exit 1
-out=build/kabi
+out=${TEST_OUT:-build/kabi}
 mkdir -p "$out"
 # The matrix cases the debug kernel runs in make check: those that take the kernel's PI paths
 # (submission, splitting, completion, the device's errors); the refusals and the engine's own rules
@@ -35,10 +36,12 @@ DEBUG_CASES+=",inject-guard-50pct"
 # What must not be in a guest's kernel log (KASAN reports say "BUG: KASAN", lockdep's "WARNING: possible ...").
 KERNEL_LOG_BAD='WARNING|BUG|Oops|KASAN|kmemleak: .*suspected|lockdep is turned off|list_(add|del) corruption'
 
-# run LABEL KERNEL COMMAND DEVICE...: COMMAND DEV on each device in one guest (log: LABEL.log).
+# run LABEL KERNEL COMMAND DEVICE...: COMMAND DEV on each device in one guest (log: LABEL.log); false
+# when KABI_PARTS leaves it out.
 run() {
 	local label=$1 kernel=$2 cmd=$3 script="" d log=$out/$1.log
 	shift 3
+	[ -z "${KABI_PARTS:-}" ] || [[ " ${KABI_PARTS//,/ } " == *" $label "* ]] || return 1
 	for d in "$@"; do script="$script echo \"== $d\"; $cmd \$$(dev_var "$d");"; done
 	echo "== $label: $cmd on $*"
 	# the kernel, built unless it is (a build under way is waited for)
@@ -46,12 +49,21 @@ run() {
 		{ fail "$label: kernel $kernel not built (log: $out/kernel-$kernel.log)"; return; }
 	rm -f "$out/$label.dmesg"
 	URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 vm/vm.sh -k "$kernel" -d "$(echo "$*" | tr ' ' ,)" \
-		-i build/vm-kabi -t 1800 --dmesg "$out/$label.dmesg" -- "$script" >"$log" 2>&1
+		-i "$out/images" -t 1800 --dmesg "$out/$label.dmesg" -- "$script" >"$log" 2>&1
 	local rc=$?
 	grep -E '^(FAIL|skip|==|lio.sh)' "$log"
 	local p0=$npass f0=$nfail line
 	while read -r line; do counts_add "$line"; done < <(grep -E "$RESULT_RE" "$log")
-	grep -qE "$RESULT_RE" "$log" || { fail "$label: the test did not run (exit $rc)"; tail -n 5 "$log"; }
+	if grep -qE "$RESULT_RE" "$log"; then
+		guest_ok "$label" "$rc" "$log"
+		# each device's part ended with its result line
+		for d in "$@"; do
+			awk -v d="== $d" -v re="$RESULT_RE" '$0 == d { on = 1; next } on && /^== [^[]/ { exit } on && $0 ~ re { n++ }
+				END { exit !n }' "$log" || fail "$label: no result line after \"== $d\" (log: $log)"
+		done
+	else
+		fail "$label: the test did not run (exit $rc)"; tail -n 5 "$log"
+	fi
 	if [ -f "$out/$label.dmesg" ] && grep -E "$KERNEL_LOG_BAD" "$out/$label.dmesg"; then
 		fail "$label: the kernel log has a WARNING, BUG, Oops or a debugging report"
 	else
@@ -61,10 +73,10 @@ run() {
 }
 
 t=build/tests/pi_abi_test
-run patched patched "VERBOSE=1 $t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last
-bad_input_kabi "$out/patched.log" patched
-run patched-scsi patched "VERBOSE=1 $t -t scsi-apptag" scsi-dif-crc
-bad_input_kabi "$out/patched-scsi.log" patched
+run patched patched "VERBOSE=1 $t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last &&
+	bad_input_kabi "$out/patched.log" patched
+run patched-scsi patched "VERBOSE=1 $t -t scsi-apptag" scsi-dif-crc &&
+	bad_input_kabi "$out/patched-scsi.log" patched
 run patched-lio patched "tests/kabi/lio.sh" nvme-512-8-t1
 run stock "$STOCK" "$t -e" nvme-512-8-t1
 run distro distro "$t -e -a sqe128" nvme-512-8-t1

@@ -27,7 +27,7 @@ done
 . "$(dirname "$0")/../../scripts/lib.sh" # STOCK, MAINLINE: the kernels standing for them
 . "$TOP/tests/lib.sh" # bad_input_collect: the refusals cases.sh records
 cd "$TOP" || exit 1
-out=build/matrix
+out=${TEST_OUT:-build/matrix}
 mkdir -p "$out"
 rows=$out/rows.txt skips=$out/skips.txt
 : >"$rows"
@@ -66,13 +66,17 @@ wanted() {
 # guest KERNEL ABI PHASE DEVICE...: one boot, cases.sh on each device that is wanted
 # (ABI "peer": upstream fio's own PI support, tests/vm/peer.sh; PHASE
 # two-files: one cases.sh run with the two devices in one fio job).
+# What counts: each case the guest was planned to run (cases.sh --ids) has its row, and no row is
+# unplanned; every FAIL line of cases.sh and every cases.sh result line is there; the guest exits 0
+# (a time limit, 124, or a kernel oops or panic, 125, after the last row is still a failure).
 guest() {
-	local kernel=$1 abi=$2 phase=$3 devs script="" d log env=()
+	local kernel=$1 abi=$2 phase=$3 devs script="" d log env=() ids=() runs=0 cases=${GUEST_CASES:-${CASES:-}}
 	shift 3
 	if [ "$phase" = two-files ]; then
 		wanted "$kernel" "$abi" "$phase" "$1+$2" || return 0
 		script="tests/vm/cases.sh $1+$2 \$$(dev_var "$1"):\$$(dev_var "$2") $kernel $abi $phase"
-		[ $plan != ids ] || tests/vm/cases.sh --ids "$1+$2" "$kernel" "$abi" "$phase"
+		mapfile -t ids < <(CASES=$cases tests/vm/cases.sh --ids "$1+$2" "$kernel" "$abi" "$phase")
+		runs=1
 	else
 		local keep=()
 		for d in "$@"; do wanted "$kernel" "$abi" "${WANT_PHASE:-$phase}" "$d" && keep+=("$d"); done
@@ -84,14 +88,16 @@ guest() {
 			else
 				script="$script $(case_env "$phase" "$d")tests/vm/cases.sh $d \$$(dev_var "$d") $kernel $abi $phase;"
 				# shellcheck disable=SC2046 # NAME=VALUE words, or none
-				[ $plan != ids ] || env $(case_env "$phase" "$d") tests/vm/cases.sh --ids "$d" "$kernel" "$abi" "$phase"
+				mapfile -t -O ${#ids[@]} ids < <(env CASES="$cases" $(case_env "$phase" "$d") tests/vm/cases.sh --ids "$d" "$kernel" "$abi" "$phase")
+				runs=$((runs + 1))
 			fi
 		done
 	fi
 	devs=$(echo "$*" | tr ' ' ,)
-	[ -z "${CASES:-}" ] || env=(-e "CASES=${GUEST_CASES:-$CASES}")
+	[ -z "$cases" ] || env=(-e "CASES=$cases")
 	log=$out/$kernel-$abi-$phase-${devs//,/_}.log
-	[ $plan = 0 ] || { [ $plan = ids ] || echo "== $kernel, $abi, $phase: $devs"; return 0; }
+	if [ $plan = ids ]; then [ ${#ids[@]} = 0 ] || printf '%s\n' "${ids[@]}"; return 0; fi
+	[ $plan = 0 ] || { echo "== $kernel, $abi, $phase: $devs"; return 0; }
 	# the kernel, built unless it is (a build under way is waited for)
 	if ! vm/kernel.sh "$kernel" >>"$out/kernel-$kernel.log" 2>&1; then
 		echo "CASE $kernel $devs $abi kernel expect=built seen=failed FAIL" | tee -a "$rows"
@@ -100,18 +106,30 @@ guest() {
 	fi
 	vm/vm.sh -k "$kernel" -d "$devs" -i "${IMGDIR:-$imgs/${log##*/}}" ${KEEP:+--keep-images} "${env[@]}" \
 		-t "${GUEST_LIMIT:-2400}" -- "$script" >"$log" 2>&1
-	local rc=$?
-	grep '^CASE' "$log" >>"$rows"
+	local rc=$? bad=()
 	grep '^skip ' "$log" >>"$skips"
 	bad_input_collect "$log"
+	# what the guest owes: a row for each planned case, nothing else, each cases.sh ended, exit 0
+	local seen
+	seen=$(awk '/^CASE / { print $2 "/" $3 "/" $4 "/" $5 }' "$log" | sort)
+	if [ "$abi" != peer ]; then
+		for d in $(comm -23 <(printf '%s\n' "${ids[@]}" | sort) <(echo "$seen")); do bad+=("$d planned seen=no-row"); done
+		for d in $(comm -13 <(printf '%s\n' "${ids[@]}" | sort) <(echo "$seen")); do bad+=("$d unplanned seen=row"); done
+		[ "$(grep -cE "$RESULT_RE" "$log")" = "$runs" ] || bad+=("$kernel/$devs/$abi/cases.sh result-lines seen=$(grep -cE "$RESULT_RE" "$log")-of-$runs")
+	fi
+	while read -r d; do bad+=("$kernel/$devs/$abi/cases.sh no-FAIL-line seen=FAIL:${d// /_}"); done < <(sed -n 's/^FAIL //p' "$log")
+	[ $rc = 0 ] || bad+=("$kernel/$devs/$abi/guest exit-0 seen=exit-$rc")
+	for d in "${bad[@]}"; do
+		read -r id want saw <<<"$d"
+		echo "CASE ${id//\// } expect=$want $saw FAIL"
+	done >"$log.bad"
+	grep '^CASE' "$log" | cat - "$log.bad" >>"$rows"
 	# one block per guest, printed when it ends (guests run side by side)
 	{
 		echo "== $kernel, $abi, $phase: $devs"
 		grep '^CASE\|^     |\|^skip \|^# ' "$log"
-		if [ $rc -ne 0 ] && ! grep -q '^CASE' "$log"; then
-			echo "CASE $kernel $devs $abi guest expect=runs seen=exit-$rc FAIL" | tee -a "$rows"
-			tail -n 5 "$log" | sed 's/^/     | /'
-		fi
+		cat "$log.bad"
+		[ ${#bad[@]} = 0 ] || tail -n 5 "$log" | sed 's/^/     | /'
 	} >"$log.out"
 	cat "$log.out"
 }
@@ -156,7 +174,7 @@ medium() {
 	for d in "$@"; do wanted "$kernel" "$abi" medium-read "$d" && keep+=("$d"); done
 	[ ${#keep[@]} -gt 0 ] || return 0
 	set -- "${keep[@]}"
-	[ $plan = 0 ] || { WANT_PHASE=medium-read guest "$kernel" "$abi" medium-write "$@"; guest "$kernel" "$abi" medium-read "$@"; return; }
+	[ $plan = 0 ] || { GUEST_CASES=medium-write WANT_PHASE=medium-read guest "$kernel" "$abi" medium-write "$@"; guest "$kernel" "$abi" medium-read "$@"; return; }
 	local IMGDIR=$imgs/medium-$kernel-$abi
 	rm -rf "$IMGDIR"
 	KEEP=1 GUEST_CASES=medium-write WANT_PHASE=medium-read guest "$kernel" "$abi" medium-write "$@"

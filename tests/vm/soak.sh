@@ -21,9 +21,10 @@ if [ "${1:-}" != --guest ]; then
 	esac
 	[[ $secs =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || { echo "uring-pi: DURATION=$d: give seconds, Ns, Nm or Nh" >&2; exit 2; }
 	dev=${SOAK_DEVICE:-nvme-512-8-t1}
-	mkdir -p "$BUILD/soak"
+	out=${TEST_OUT:-$BUILD/soak}
+	mkdir -p "$out"
 	echo "== soak: $d on $dev (patched kernel)"
-	guest "$BUILD/soak/guest.log" -k patched -d "$dev" -i "$BUILD/soak/images" -t $((secs + 900)) \
+	guest "$out/guest.log" -k patched -d "$dev" -i "$out/images" -t $((secs + 900)) \
 		-e SOAK_SIZE="${SOAK_SIZE:-4m}" -- "tests/vm/soak.sh --guest $secs $dev \$$(dev_var "$dev")"
 	done_tests
 	exit

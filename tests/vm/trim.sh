@@ -11,11 +11,12 @@ set -uo pipefail
 DEVICES=${TRIM_DEVICES:-nvme-512-8-t1,nvme-4k-16-t3,scsi-dif-crc}
 
 if [ "${1:-}" != --guest ]; then
-	mkdir -p "$BUILD/trim"
+	out=${TEST_OUT:-$BUILD/trim}
+	mkdir -p "$out"
 	script=tests/vm/trim.sh\ --guest
 	for d in ${DEVICES//,/ }; do script+=" $d \$$(dev_var "$d")"; done
 	echo "== guest (patched): $DEVICES"
-	guest "$BUILD/trim/guest.log" -k patched -d "$DEVICES" -i "$BUILD/trim/images" -t "${GUEST_LIMIT:-1200}" -- "$script"
+	guest "$out/guest.log" -k patched -d "$DEVICES" -i "$out/images" -t "${GUEST_LIMIT:-1200}" -- "$script"
 	done_tests
 	exit
 fi
@@ -54,14 +55,14 @@ cases() {
 		'eilseq && grep -q "^uring_pi: $dev: PI escape at LBA 0: app tag 0xffff" <<<"$out"'
 	pi --rw=read --bs=8k --size=1m --iodepth=4 --pi_escape=accept --verify=pattern --verify_pattern=0 --verify_fatal=1
 	check "read of the trimmed MiB, pi_escape=accept: passes, zeros (fio verify), every interval escaped" \
-		'ok && [ "$(total checked)" = $MiB ] && [ "$(total escaped)" = $MiB ]'
+		'ok && [ "$(total checked)" = 0 ] && [ "$(total escaped)" = $MiB ]'
 	runfio --name=t --filename="$dev" --direct=1 --pi_chk=GUARD,REFTAG --rw=read --bs=8k --size=1m
 	check "read of the trimmed MiB, pi_act=1: the kernel's check passes escaped tuples" 'ok'
 	pi --rw=randtrim --bs=4k --offset=1m --size=1m --number_ios=32 --iodepth=8
 	check "rw=randtrim of 32 blocks of MiB 1-2" 'ok'
 	pi --rw=read --bs=64k --offset=1m --size=1m --pi_escape=accept
 	check "MiB 1-2 read back: the 32 trimmed blocks escaped, all else checked" \
-		'ok && [ "$(total checked)" = $MiB ] && [ "$(total escaped)" = $((32 * 4096 / iv)) ]'
+		'ok && [ "$(total checked)" = $((MiB - 32 * 4096 / iv)) ] && [ "$(total escaped)" = $((32 * 4096 / iv)) ]'
 
 	# trimwrite and randtrimwrite at qd32 on both ABIs: every block trimmed, written, read back and checked
 	# (the engine runs a trim alone: with a write of the same block in flight beside it, QEMU's NVMe lost

@@ -122,6 +122,9 @@ VM_TESTS := tests/vm/kabi.sh tests/vm/matrix.sh tests/vm/compare.sh tests/vm/job
 # 6.12 (debian-6.12) stand for mainline and stock; make check-full (FULL=1) builds those too.
 CHECK_KERNELS := distro debian-6.12 patched patched-debug
 FULL_KERNELS  := $(CHECK_KERNELS) stock patched-slow mainline
+# The kernel builds are the longest chain of the run (patched, then patched-debug, then its guest):
+# the tests, which fill the time around them, give way to them (NICE).
+NICE := nice -n 10
 kernels-background:
 	@mkdir -p $(BUILD)
 	@(for k in $(if $(FULL),$(FULL_KERNELS),$(CHECK_KERNELS)); do vm/kernel.sh $$k || exit 1; done) \
@@ -134,7 +137,7 @@ check-vm: $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
 # where, and the time of each test); the last line is "N passed, N failed".
 check: kernels-background $(UNIT) $(SAN_UNIT) $(ENGINE) $(SAN_ENGINE) $(FUZZ_BIN) $(BUILD)/tests/pi_abi_test \
   $(BUILD)/tests/short_read.so
-	@tests/run.sh tests/lint.sh $(UNIT) $(SAN_UNIT) tests/host/*.sh tests/fuzz/run.sh -j 2 $(VM_TESTS) \
+	@$(NICE) tests/run.sh tests/lint.sh $(UNIT) $(SAN_UNIT) tests/host/*.sh tests/fuzz/run.sh -j 2 $(VM_TESTS) \
 	  -j 1 tests/bad-input.sh
 
 # Bad input, counted: the tests record every bad input they try (tests/lib.sh, build/bad-input/);
@@ -151,7 +154,7 @@ bad-input-doc:
 # The cross product: every case on every device, kernel and ABI; stock, mainline and patched-slow too.
 check-full: export FULL := 1
 check-full: kernels-background $(ENGINE) $(BUILD)/tests/pi_abi_test $(BUILD)/tests/short_read.so
-	@tests/run.sh -j 2 $(VM_TESTS)
+	@$(NICE) tests/run.sh -j 2 $(VM_TESTS)
 
 # The soak for DURATION (make check runs 1 minute of it): SOAK_DEVICE=, SOAK_SIZE= (tests/vm/soak.sh).
 DURATION ?= 10m

@@ -72,4 +72,14 @@ else
 fi
 # The docs' tables that come from the project's data (scripts/docs.sh).
 if out=$(scripts/docs.sh --check 2>&1); then pass "docs: the generated tables are current"; else fail "docs: $out"; fi
+# docs/matrix.md (a matrix run's table, the peer's rows aside) has the cases of tests/vm/cases.sh, no other
+want=$(for f in T10-DIF-TYPE1-CRC none; do for a in sqe128 none; do for p in all medium-write medium-read two-files; do
+	tests/vm/cases.sh --list "$f" "$a" "$p"; done; done; done | sort -u)
+have=$(sed -n 's/^| [^|]* | [^|]* | \([^|]*\) | \([^|]*\) | .*/\1 \2/p' docs/matrix.md | awk '$1 != "abi" && $1 !~ /^fio-/ { print $2 }' | sort -u)
+if [ "$want" = "$have" ]; then
+	pass "docs/matrix.md: the $(wc -l <<<"$want") cases of tests/vm/cases.sh"
+else
+	fail "docs/matrix.md differs from tests/vm/cases.sh --list (regenerate it from build/matrix/matrix.md of a run): $(
+		diff <(echo "$want") <(echo "$have") | grep '^[<>]' | paste -sd ' ')"
+fi
 done_tests

@@ -31,6 +31,8 @@ guest_ok() {
 	tail -n 5 "$3" | sed 's/^/     | /'
 	return 1
 }
+# in_list WORD LIST: WORD is one of LIST (names, space- or comma-separated).
+in_list() { [[ " ${2//,/ } " == *" $1 "* ]]; }
 # counts_line: our result line; the test's exit status follows from it: done_tests.
 counts_line() { echo "$npass passed, $nfail failed, $nskip skipped"; }
 # case_selected KERNEL/DEVICE/ABI/CASE: CASES (comma-separated shell globs; unset: every case) selects

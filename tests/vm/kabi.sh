@@ -41,7 +41,7 @@ KERNEL_LOG_BAD='WARNING|BUG|Oops|KASAN|kmemleak: .*suspected|lockdep is turned o
 run() {
 	local label=$1 kernel=$2 cmd=$3 script="" d log=$out/$1.log
 	shift 3
-	[ -z "${KABI_PARTS:-}" ] || [[ " ${KABI_PARTS//,/ } " == *" $label "* ]] || return 1
+	[ -z "${KABI_PARTS:-}" ] || in_list "$label" "$KABI_PARTS" || return 1
 	for d in "$@"; do script="$script echo \"== $d\"; $cmd \$$(dev_var "$d");"; done
 	echo "== $label: $cmd on $*"
 	# the kernel, built unless it is (a build under way is waited for)

@@ -48,7 +48,6 @@ FORMAT_CASES+=",unwritten-read-fail,apptag-mismatch-read,inject-guard-50pct,inje
 # CASES= the cases it selects (tests/lib.sh, case_selected; ids KERNEL/DEVICE/ABI/CASE, a matrix row's
 # first four columns). A guest with nothing selected does not boot. The peer (ABI fio-io_uring and
 # fio-io_uring_cmd in the rows) runs under CASES= only when a pattern names it ("*/fio-*").
-in_list() { [[ " ${2//,/ } " == *" $1 "* ]]; }
 kernel_wanted() { [ -z "${KERNELS:-}" ] || in_list "$1" "$KERNELS"; }
 # wanted KERNEL ABI PHASE DEVICE: the guest would run a selected case on DEVICE (two-files: A+B).
 wanted() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/run.sh [-j N] TEST... [-j N TEST...]: runs test programs/scripts, those after "-j N" N at a
 # time (default 1); each prints its own result line, "N passed, N failed[, N skipped]" (tests/lib.sh),
-# and its output is shown whole when it ends, with its wall time. Sums them into the final result
-# line; exit 1 if anything failed.
+# and its output is shown whole when it ends, with its wall time and the CPU time of its processes
+# (user + system, all cores: the machine is CPU-bound, so this is what a test costs the run). Sums them
+# into the final result line; exit 1 if anything failed.
 . "$(dirname "$0")/lib.sh"
 jobs=1
 dir=$(mktemp -d)
@@ -10,12 +11,12 @@ trap 'rm -rf "$dir"' EXIT
 
 # report I TEST: test number I has ended: its output, time and counts.
 report() {
-	local rc secs out
-	read -r rc secs <"$dir/$1.rc"
+	local rc secs cpu out
+	read -r rc secs cpu <"$dir/$1.rc"
 	out=$(<"$dir/$1.out")
 	echo "== $2"
 	printf '%s\n' "$out"
-	echo "== $2: $secs s"
+	echo "== $2: $secs s, $cpu cpu-s"
 	f0=$nfail
 	if ! counts_add "$(grep -E "$RESULT_RE" <<<"$out" | tail -n 1)"; then
 		fail "$2: exited $rc without a result line"
@@ -49,7 +50,11 @@ while [ $# -gt 0 ]; do
 	(
 		t0=$SECONDS
 		"$t" >"$dir/$n.out" 2>&1
-		echo "$? $((SECONDS - t0))" >"$dir/$n.rc.tmp" && mv "$dir/$n.rc.tmp" "$dir/$n.rc"
+		rc=$?
+		# times' second line: the user and system time of this subshell's children (the test, waited for).
+		times >"$dir/$n.times"
+		cpu=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$dir/$n.times")
+		echo "$rc $((SECONDS - t0)) $cpu" >"$dir/$n.rc.tmp" && mv "$dir/$n.rc.tmp" "$dir/$n.rc"
 	) &
 done
 while [ ${#running[@]} -gt 0 ]; do wait -n; reap; done

@@ -124,14 +124,22 @@ printf '#!/bin/bash\necho "2 passed, 0 failed"; exit 3\n' >"$TMP/b.sh"
 printf '#!/bin/bash\necho none\n' >"$TMP/c.sh"
 chmod +x "$TMP"/[abc].sh
 out=$(tests/run.sh "$TMP/a.sh" 2>&1); rc=$?
-[ $rc = 0 ] && [ "$(tail -n 1 <<<"$out")" = "1 passed, 0 failed, 1 skipped" ] && grep -q "^== $TMP/a.sh: [0-9]* s$" <<<"$out" &&
+[ $rc = 0 ] && [ "$(tail -n 1 <<<"$out")" = "1 passed, 0 failed, 1 skipped" ] && grep -q "^== $TMP/a.sh: [0-9]* s, [0-9]* cpu-s$" <<<"$out" &&
 	pass "tests/run.sh: a skip is counted and fails nothing; each test's time is printed" || fail "tests/run.sh a.sh: exit $rc: $out"
+# the CPU time of a test's processes, children included: 2 s of a busy loop in a child
+printf '#!/bin/bash
+timeout 2 sh -c "while :; do :; done"; echo "1 passed, 0 failed"
+' >"$TMP/e.sh"
+chmod +x "$TMP/e.sh"
+out=$(tests/run.sh "$TMP/e.sh" 2>&1)
+grep -qE "^== $TMP/e.sh: [0-9]+ s, (1|2) cpu-s$" <<<"$out" && pass "tests/run.sh: a test's CPU time counts its children's" ||
+	fail "tests/run.sh e.sh: want 1 or 2 cpu-s for a 2-s busy child: $out"
 printf '#!/bin/bash\nsleep 2; echo "1 passed, 0 failed"\n' >"$TMP/d.sh"
 chmod +x "$TMP/d.sh"
 t0=$SECONDS
 out=$(tests/run.sh -j 3 "$TMP/d.sh" "$TMP/d.sh" "$TMP/d.sh" -j 1 "$TMP/a.sh" 2>&1); rc=$?
 [ $rc = 0 ] && [ "$(tail -n 1 <<<"$out")" = "4 passed, 0 failed, 1 skipped" ] && [ $((SECONDS - t0)) -lt 6 ] &&
-	[ "$(grep -c "^== $TMP/d.sh: [0-9]* s$" <<<"$out")" = 3 ] &&
+	[ "$(grep -c "^== $TMP/d.sh: [0-9]* s, [0-9]* cpu-s$" <<<"$out")" = 3 ] &&
 	pass "tests/run.sh -j 3: three tests of 2 s side by side in $((SECONDS - t0)) s, each shown whole, the counts summed" ||
 	fail "tests/run.sh -j 3: exit $rc in $((SECONDS - t0)) s: $out"
 out=$(tests/run.sh "$TMP/a.sh" "$TMP/b.sh" "$TMP/c.sh" 2>&1); rc=$?

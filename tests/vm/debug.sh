@@ -1,11 +1,11 @@
 #!/bin/bash
 # Runs in a guest of the debug kernel (vm/kernel.sh patched-debug, tests/vm/kabi.sh):
-#   [CASES=...] [FAULT_SIZE=8m] tests/vm/debug.sh DEV
+#   [CASES=...] [FAULT_SIZE=8m] [FAULT_ABI=sqe128|attr] tests/vm/debug.sh DEV
 # On the device, in this order: the matrix cases (tests/vm/cases.sh, which
 # want a device nothing has written; ABI 1 on the guest's first device, ABI 2
 # on its second, and so on); the kernel ABI test on both ABIs, misuse cases
 # included; the same with kmalloc, page allocations and the device's bios
-# failing on the test's task (pi_abi_test -t faults); fio jobs of the engine
+# failing on the test's task (pi_abi_test -t faults; FAULT_ABI: on that ABI only); fio jobs of the engine
 # with the device's bios failing, on FAULT_SIZE (default 8m) of the device.
 # CASES= selects matrix cases (tests/vm/cases.sh). Pinned pages must balance after each part
 # and kmemleak must find nothing at the end; tests/vm/kabi.sh checks the
@@ -46,7 +46,7 @@ name=$(echo "${line#*:}" | cut -d' ' -f1)
 	PINS_N=100 build/tests/pi_abi_test "$dev"
 	balanced "$name: kernel ABI test, both ABIs" "$p"
 	p=$(pins)
-	build/tests/pi_abi_test -t faults "$dev"
+	build/tests/pi_abi_test ${FAULT_ABI:+-a "$FAULT_ABI"} -t faults "$dev"
 	balanced "$name: kernel ABI test under faults" "$p"
 
 	# fio with the device's bios failing (fail_make_request only: kmalloc and page allocations

@@ -18,8 +18,10 @@
 #            honoured silently.
 # make check runs the debug kernel's matrix cases that take the kernel's PI
 # paths (the matrix runs them all on the patched kernel) and fio under
-# faults on a smaller region; make check-full (FULL=1) all of them, and on a
-# second device.
+# faults on a smaller region, and the ABI test under faults on the attribute
+# ABI only; make check-full (FULL=1) all of them, both ABIs, and on a second
+# device. The pin-balance cases: 100 I/Os of each kind in make check
+# (a leak of one page per I/O shows as 100), 1000 in make check-full.
 # KABI_PARTS=LABEL[,LABEL...] runs only those guests (patched, patched-scsi, ...).
 # Ends with "N passed, N failed".
 set -uo pipefail
@@ -73,7 +75,9 @@ run() {
 }
 
 t=build/tests/pi_abi_test
-run patched patched "VERBOSE=1 $t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last &&
+pins=100
+[ "${FULL:-}" != 1 ] || pins=1000
+run patched patched "PINS_N=$pins VERBOSE=1 $t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last &&
 	bad_input_kabi "$out/patched.log" patched
 run patched-scsi patched "VERBOSE=1 $t -t scsi-apptag" scsi-dif-crc &&
 	bad_input_kabi "$out/patched-scsi.log" patched
@@ -84,6 +88,6 @@ run distro distro "$t -e -a sqe128" nvme-512-8-t1
 if [ "${FULL:-}" = 1 ]; then
 	run patched-debug patched-debug tests/vm/debug.sh nvme-512-8-t1 nvme-4k-16-t1
 else
-	run patched-debug patched-debug "CASES=$DEBUG_CASES FAULT_SIZE=2m tests/vm/debug.sh" nvme-512-8-t1
+	run patched-debug patched-debug "CASES=$DEBUG_CASES FAULT_SIZE=2m FAULT_ABI=attr tests/vm/debug.sh" nvme-512-8-t1
 fi
 done_tests

@@ -7,11 +7,12 @@
 # (the filters: below, at wanted; make check-vm CASES=... runs this alone).
 # --plan: print the guests it would boot ("== KERNEL, ABI, PHASE: DEVICES"), boot none; --ids: the ids
 # of the cases those guests would run (tests/vm/cases.sh --ids; the peer's are not the project's).
-# Default (make check): on the patched kernel with each ABI, every case on
-# the default device and the first scsi_debug one, and the cases whose
-# result depends on the format (FORMAT_CASES) on the other PI devices, one
-# ABI each (alternately, in vm/devices' order); the default device on
-# debian-6.12 (Debian's prebuilt 6.12, standing for stock) and distro
+# Default (make check): on the patched kernel, every case on the default
+# device with each ABI and on the first scsi_debug one with sqe128 (with
+# attr: FORMAT_CASES and the SCSI cases); the cases whose result depends on
+# the format (FORMAT_CASES) on the other PI devices, one ABI each
+# (alternately, in vm/devices' order); the default device on debian-6.12
+# (Debian's prebuilt 6.12, standing for stock) and, DISTRO_CASES, on distro
 # (Debian's 7.x, standing for mainline); the corruption-on-the-medium case
 # on every NVMe device (patched kernel); the peer on distro.
 # --full or FULL=1 (make check-full): every case on every device on every
@@ -41,8 +42,14 @@ mapfile -t NO_PI < <(device_names format=none)
 DEFAULT=nvme-512-8-t1
 # What make check runs on the PI devices other than the default one and scsi_debug: the cases whose
 # result depends on the format (sizes, guard, ref tag, escape, interval, layout).
-FORMAT_CASES="seq-write-verify-qd1-bs1,rand-write-verify-qd32-bs1..16,seq-write-verify-qd32-bs16,short-read-checked"
-FORMAT_CASES+=",unwritten-read-fail,apptag-mismatch-read,inject-guard-50pct,inject-reftag-50pct,offset-not-multiple"
+FORMAT_CASES="seq-write-verify-qd1-bs1,seq-write-verify-qd32-bs16,short-read-checked,unwritten-read-fail"
+FORMAT_CASES+=",inject-guard-50pct,inject-reftag-50pct,offset-not-multiple"
+# On distro, standing for mainline's attribute ABI (whose every case runs on the patched kernel): the
+# refusal of the extended SQE, and a case of each kind the kernel takes part in.
+DISTRO_CASES="sqe128-refused,kernel-pi-write-verify,seq-write-verify-qd1-bs1,short-read-checked,read-md-unfilled"
+DISTRO_CASES+=",unwritten-read-fail,apptag-mismatch-read,inject-guard-50pct,inject-reftag-50pct,md-one-byte-short"
+# make check's subsets (phase all): KERNEL/ABI/DEVICE -> the cases run there; the rest run every case.
+declare -A ONLY=()
 
 # Filters: KERNELS= and DEVICES= (names, space- or comma-separated) keep those kernels and devices,
 # CASES= the cases it selects (tests/lib.sh, case_selected; ids KERNEL/DEVICE/ABI/CASE, a matrix row's
@@ -85,9 +92,9 @@ guest() {
 			if [ "$abi" = peer ]; then
 				script="$script tests/vm/peer.sh $d \$$(dev_var "$d") $kernel $phase;"
 			else
-				script="$script $(case_env "$phase" "$d")tests/vm/cases.sh $d \$$(dev_var "$d") $kernel $abi $phase;"
+				script="$script $(case_env "$kernel" "$abi" "$phase" "$d")tests/vm/cases.sh $d \$$(dev_var "$d") $kernel $abi $phase;"
 				# shellcheck disable=SC2046 # NAME=VALUE words, or none
-				mapfile -t -O ${#ids[@]} ids < <(env CASES="$cases" $(case_env "$phase" "$d") tests/vm/cases.sh --ids "$d" "$kernel" "$abi" "$phase")
+				mapfile -t -O ${#ids[@]} ids < <(env CASES="$cases" $(case_env "$kernel" "$abi" "$phase" "$d") tests/vm/cases.sh --ids "$d" "$kernel" "$abi" "$phase")
 				runs=$((runs + 1))
 			fi
 		done
@@ -141,10 +148,10 @@ spawn() {
 	"$@" &
 }
 
-# case_env PHASE DEVICE: in make check, CASES= the format's cases on a device of FORMAT_ONLY in phase
-# all (unless CASES= selects).
+# case_env KERNEL ABI PHASE DEVICE: CASES= make check's subset there (ONLY), unless CASES= selects.
 case_env() {
-	[ -n "${CASES:-}" ] || [ "$1" != all ] || ! in_list "$2" "${FORMAT_ONLY:-}" || printf 'CASES=%s ' "$FORMAT_CASES"
+	local only=${ONLY[$1/$2/$4]:-}
+	[ -n "${CASES:-}" ] || [ "$3" != all ] || [ -z "$only" ] || printf 'CASES=%s ' "$only"
 }
 
 # every KERNEL ABI PHASE DEVICE...: guest for each of scripts/lib.sh's device_boots of DEVICEs.
@@ -195,6 +202,7 @@ spawn guest $STOCK none all $DEFAULT "${NO_PI[@]}"
 if [ $full = 1 ]; then
 	for k in distro "$MAINLINE"; do every "$k" attr all "${PI_DEVICES[@]}"; done
 else
+	ONLY[distro/attr/$DEFAULT]=$DISTRO_CASES
 	spawn guest distro attr all $DEFAULT
 fi
 # The peer: upstream fio 3.41's io_uring and io_uring_cmd PI options, on a mainline kernel.
@@ -204,11 +212,12 @@ if [ $full = 1 ]; then spawn medium $MAINLINE attr "${NVME[@]}"; else spawn medi
 if [ $full = 1 ]; then
 	for abi in sqe128 attr; do every patched $abi all "${PI_DEVICES[@]}"; done
 else
-	# every case on the default device and the first scsi_debug one with each ABI; on the other PI
-	# devices, one ABI each (alternately), the cases whose result depends on the format
+	# every case on the default device with each ABI, on the first scsi_debug one with sqe128 (attr: the
+	# format's and the SCSI cases); on the other PI devices, one ABI each (alternately), the format's
 	scsi=$(device_names kind=scsi format!=none | head -n 1)
 	mapfile -t OTHER < <(printf '%s\n' "${PI_DEVICES[@]}" | grep -vxE "$DEFAULT|$scsi")
-	FORMAT_ONLY="${OTHER[*]}"
+	ONLY[patched/attr/$scsi]=$FORMAT_CASES,stale-pi-read,scsi-apptag-pi_verify-0
+	for d in "${OTHER[@]}"; do ONLY[patched/sqe128/$d]=$FORMAT_CASES ONLY[patched/attr/$d]=$FORMAT_CASES; done
 	# shellcheck disable=SC2046 # device names, one word each
 	every patched sqe128 all $DEFAULT "$scsi" $(alternate 0 "${OTHER[@]}")
 	# shellcheck disable=SC2046

@@ -5,7 +5,8 @@
 # slowed rows and no other; in make check-full (FULL=1) so must patched-slow against itself with a
 # busy loop per bio in blk-mq (SLOW_IN=kernel). One round of the kernel on a set of two devices, PI
 # modes after mode none's writes and fio's io_uring as the peer mode, must have rows for both devices
-# and the peer, and the PI modes must run on the same blocks. A PI
+# and the peer, and the PI modes must run on the same blocks. A PI mode the kernel lacks is refused
+# (exit 2, saying why); HOSTS= runs on a fio --server; usage errors are one line and exit 2.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 . "$TOP/tests/lib.sh"
@@ -106,10 +107,20 @@ truncate -s 16m "$TMP/target.img"
 server=$!
 sleep 1
 if kill -0 "$server" 2>/dev/null; then
-	h=127.0.0.1:$port
-	# natively, on a machine shared with the rest of make check: a cost the size of the I/O itself
-	compare hosts-slowed 1 slow HOSTS="base=$h,slow=$h" SLOW=slow SLOW_PCT=100 DEV="$TMP/target.img"
-	compare hosts-same 0 "" HOSTS="base=$h,again=$h" DEV="$TMP/target.img" THRESHOLD=25
+	# Natively, on a machine the rest of make check keeps busy: the verdict is noise there (a planted
+	# cost of 100 % was once within the interval), so this checks the path, not the verdict (which
+	# the icount runs above check): both hosts measured, the planted cost applied to the slowed one.
+	h=127.0.0.1:$port out=$BUILD/compare-test/hosts
+	env "${tiny[@]}" OUT="$out" HOSTS="base=$h,slow=$h" SLOW=slow SLOW_PCT=100 DEV="$TMP/target.img" \
+		compare/compare.sh >"$TMP/hosts.out" 2>"$TMP/hosts.err"
+	rc=$?
+	if [ $rc -le 1 ] && grep -q '^| base (baseline) | 3 |' "$out/report.md" &&
+		grep -q '^| slow | 3 | .*(planted [0-9]* ns/IO: ' "$out/report.md" && ls "$out"/raw/slow/r3/*/*.json >/dev/null 2>&1; then
+		pass "hosts: exit $rc; base and slow measured 3 rounds each through fio --server, the planted cost on slow"
+	else
+		fail "hosts: exit $rc; want rows of base and slow (3 rounds), slow with its planted cost"
+		tail -n 5 "$TMP/hosts.err" "$out/report.md" | sed 's/^/     /'
+	fi
 else
 	fail "fio --server on 127.0.0.1:$port did not start: $(tail -n 2 "$TMP/server.log")"
 fi

@@ -357,6 +357,72 @@ static void test_abi(void)
 }
 
 /*
+ * Metadata whose tuples straddle pages: the buffer 4 bytes past a multiple
+ * of the tuple size (8 on a 64-byte format), crossing pages. Where it is
+ * mapped in place and the device takes several integrity segments (SCSI
+ * with DIX), each page is a segment and a tuple is split across two; the
+ * ref tag remap must still see every tuple whole, on writes and on reads,
+ * for a seed that is the LBA and one that is not. A page-crossing I/O and a
+ * 3 MiB one (several bios) each; and data that would split intervals.
+ */
+static void test_split(void)
+{
+	const size_t md = prof()->md_size, n3 = 3 * 1048576 / prof()->interval;
+	const size_t at = 4096 - 2 * md - 4;
+	const uint64_t far = prof()->tuple_size == 16 ? 0x0000a5a500001000ULL : 0x7f001000ULL;
+	struct io_uring ring;
+	char name[128];
+
+	ring_init(&ring, 8, abi_ring_flags());
+	for (int s = 0; s < 2; s++) {
+		snprintf(name, sizeof(name), "tuples split across pages (metadata at page offset %zu), %s", at,
+			 s ? "seed not the LBA" : "seed the LBA");
+		roundtrip(&ring, name, 64, 1024, at, s ? far : 1024, IORING_OP_WRITE, IORING_OP_READ);
+		snprintf(name, sizeof(name), "3 MiB I/O, tuples split across pages, %s",
+			 s ? "seed not the LBA" : "seed the LBA");
+		roundtrip(&ring, name, n3, 16384, at, s ? far + 0x100000 : 16384, IORING_OP_WRITE,
+			  IORING_OP_READ);
+	}
+	io_uring_queue_exit(&ring);
+
+	/*
+	 * The data side: a direct write without metadata whose buffer is 4
+	 * bytes past an interval boundary and crosses a page, so that a
+	 * segment ends inside an interval. The kernel generates its PI; it must
+	 * refuse the buffer (-EINVAL: this series, and mainline since it
+	 * required interval alignment) or generate the right tuples across the
+	 * split (later mainline on NVMe), read back with the device's checks.
+	 */
+	const size_t iv = prof()->interval, start = (iv < 4096 ? 4096 - 2 * iv : 0) + 4;
+	struct io r;
+	uint8_t *buf;
+	ssize_t res;
+	int rr;
+
+	if (posix_memalign((void **)&buf, 4096, 4 * iv + 8192))
+		exit(2);
+	memset(buf, 0x5a, 4 * iv + 8192);
+	snprintf(name, sizeof(name), "direct write without metadata, data at page offset %zu crossing a page", start);
+	res = pwrite(dev.fd, buf + start, 4 * iv, 1024 * iv);
+	if (res < 0) {
+		CHECK(errno == EINVAL, "%s: refused with %s, or written with the right PI: got %s", name,
+		      strerror(EINVAL), strerror(errno));
+	} else {
+		ring_init(&ring, 8, abi_ring_flags());
+		io_make(&r, 4, 1024, 0, 1024, UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG);
+		r.pio.checks = PI_TAG_GUARD | PI_TAG_REF;
+		rr = rw(&ring, dev.fd, IORING_OP_READ, r.data, r.len, r.off, &r.desc, M_NONE);
+		CHECK(res == (ssize_t)(4 * iv) && rr == (int)r.len && !memcmp(r.data, buf + start, r.len) &&
+		      !pi_verify(prof(), r.data, r.len, r.md, &r.pio, NULL, 0),
+		      "%s: written (%zd), so read back with the device's checks (%d) with its data and the PI "
+		      "the kernel generated", name, res, rr);
+		io_free(&r);
+		io_uring_queue_exit(&ring);
+	}
+	free(buf);
+}
+
+/*
  * Many writes at once on a queue of depth 2 (nvme.io_queue_depth=2): the
  * block layer turns most NOWAIT submissions back with -EAGAIN and io_uring
  * reissues them. Every reissued write must keep its seed: a seed wider than
@@ -1068,6 +1134,7 @@ static const struct {
 	{ "pins", test_pins, 0 },
 	{ "romap", test_romap, 0 },
 	{ "nofile", test_nofile, 0 },
+	{ "split", test_split, 0 },
 	{ "scsi-apptag", test_scsi_apptag, 1 },	/* a SCSI disk with DIX */
 	{ "target", test_target, 1 },		/* a disk of tests/kabi/lio.sh */
 	{ "faults", test_faults, 1 },		/* a kernel with fault injection (patched-debug) */

@@ -3,7 +3,8 @@
 #   patched: every case of both ABIs on three NVMe formats, with a depth-2
 #            NVMe queue so that I/O gets retried (IOPOLL rings, pinned-page
 #            balance, read-only metadata, files without metadata included);
-#            the SCSI app tag refusal on scsi_debug; the device checks under
+#            the SCSI app tag refusal and tuples split across pages (several
+#            integrity segments) on scsi_debug; the device checks under
 #            an in-kernel PI producer (tests/kabi/lio.sh); after each guest
 #            its kernel log must have no WARNING, BUG or Oops;
 #   patched-debug: the patched kernel with KASAN, kmemleak, lockdep, list
@@ -79,7 +80,7 @@ pins=100
 [ "${FULL:-}" != 1 ] || pins=1000
 run patched patched "PINS_N=$pins VERBOSE=1 $t" nvme-512-8-t1 nvme-4k-16-t1 nvme-4k-64-last &&
 	bad_input_kabi "$out/patched.log" patched
-run patched-scsi patched "VERBOSE=1 $t -t scsi-apptag" scsi-dif-crc &&
+run patched-scsi patched "VERBOSE=1 $t -t scsi-apptag,split" scsi-dif-crc &&
 	bad_input_kabi "$out/patched-scsi.log" patched
 run patched-lio patched "tests/kabi/lio.sh" nvme-512-8-t1
 run stock "$STOCK" "$t -e" nvme-512-8-t1

@@ -51,7 +51,10 @@ run() {
 	vm/kernel.sh "$kernel" >"$out/kernel-$kernel.log" 2>&1 ||
 		{ fail "$label: kernel $kernel not built (log: $out/kernel-$kernel.log)"; return; }
 	rm -f "$out/$label.dmesg"
-	URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 vm/vm.sh -k "$kernel" -d "$(echo "$*" | tr ' ' ,)" \
+	# two vCPUs for the debug kernel (make check gives the other guests one): lockdep and KASAN want concurrency
+	local smp=${URING_PI_QEMU_SMP:-2}
+	[ "$kernel" != patched-debug ] || smp=2
+	URING_PI_QEMU_SMP=$smp URING_PI_KERNEL_ARGS=nvme.io_queue_depth=2 vm/vm.sh -k "$kernel" -d "$(echo "$*" | tr ' ' ,)" \
 		-i "$out/images" -t 1800 --dmesg "$out/$label.dmesg" -- "$script" >"$log" 2>&1
 	local rc=$?
 	grep -E '^(FAIL|skip|==|lio.sh)' "$log"

@@ -54,17 +54,19 @@ kernels_md() {
 }
 
 # times_md: the time of each test of make check, fresh and warm, from docs/results/check-times.txt
-# (lines "fresh|warm TEST SECONDS", TEST ".ci/run" for the whole run; # comments say what was measured).
+# (lines "fresh|warm TEST SECONDS [CPU-SECONDS]", TEST ".ci/run" for the whole run; # comments say what
+# was measured).
 # shellcheck disable=SC2317 # called as ${name}_md
 times_md() {
 	local f=$TOP/docs/results/check-times.txt
 	echo "<!-- scripts/docs.sh writes this table from docs/results/check-times.txt: edit that, then run make docs -->"
 	sed -n 's/^# /- /p' "$f"
 	echo
-	echo "| test | fresh (s) | warm (s) |"
-	echo "|---|---|---|"
-	awk '!/^#/ && NF == 3 { if (!($2 in row)) order[n++] = $2; row[$2] = 1; t[$1, $2] = $3 }
-		END { for (i = 0; i < n; i++) { k = order[i]; printf "| `%s` | %s | %s |\n", k, t["fresh", k], t["warm", k] } }' "$f"
+	echo "| test | fresh (s) | fresh (CPU s) | warm (s) | warm (CPU s) |"
+	echo "|---|---|---|---|---|"
+	awk '!/^#/ && (NF == 3 || NF == 4) { if (!($2 in row)) order[n++] = $2; row[$2] = 1; t[$1, $2] = $3; c[$1, $2] = $4 }
+		END { for (i = 0; i < n; i++) { k = order[i]
+			printf "| `%s` | %s | %s | %s | %s |\n", k, t["fresh", k], c["fresh", k], t["warm", k], c["warm", k] } }' "$f"
 }
 
 # section FILE NAME: FILE with the lines between NAME's markers replaced by NAME_md's output.

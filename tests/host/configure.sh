@@ -5,14 +5,15 @@
 # checks; building a second fio from source cost make check minutes of CPU).
 source "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-alt=$TOP/build/fio-alt
+alt=$TOP/build/fio-alt alt_id=7570692d616c7431
 if [ ! -x "$alt/fio" ]; then
 	rm -rf "$alt" && cp -a "$TOP/build/fio" "$alt" && rm "$alt/fio" &&
-		echo 'LDFLAGS+=-Wl,--build-id=0x7570692d616c7431' >>"$alt/config-host.mak" && make -C "$alt" -s fio >/dev/null 2>&1 ||
+		echo "LDFLAGS+=-Wl,--build-id=0x$alt_id" >>"$alt/config-host.mak" && make -C "$alt" -s fio >/dev/null 2>&1 ||
 		{ fail "building a second fio tree"; done_tests; exit 1; }
 fi
-[ "$(readelf -n "$alt/fio" | awk '/Build ID/ { print $3 }')" = 7570692d616c7431 ] && pass "the other tree's fio has its own build-id" ||
-	fail "the other tree's fio: build-id $(readelf -n "$alt/fio" | awk '/Build ID/ { print $3 }'), want 7570692d616c7431"
+id=$(readelf -n "$alt/fio" | awk '/Build ID/ { print $3 }')
+[ "$id" = "$alt_id" ] && pass "the other tree's fio has its own build-id" ||
+	fail "the other tree's fio: build-id $id, want $alt_id"
 # A copy of the project that builds against the other tree.
 mkdir -p "$tmp/p"
 cp -r "$TOP/configure" "$TOP/Makefile" "$TOP/engines" "$TOP/scripts" "$TOP/tests" "$tmp/p/"

@@ -383,7 +383,6 @@ static void test_split(void)
 		roundtrip(&ring, name, n3, 16384, at, s ? far + 0x100000 : 16384, IORING_OP_WRITE,
 			  IORING_OP_READ);
 	}
-	io_uring_queue_exit(&ring);
 
 	/*
 	 * The data side: a direct write without metadata whose buffer is 4
@@ -408,7 +407,6 @@ static void test_split(void)
 		CHECK(errno == EINVAL, "%s: refused with %s, or written with the right PI: got %s", name,
 		      strerror(EINVAL), strerror(errno));
 	} else {
-		ring_init(&ring, 8, abi_ring_flags());
 		io_make(&r, 4, 1024, 0, 1024, UPI_INTEGRITY_CHK_GUARD | UPI_INTEGRITY_CHK_REFTAG);
 		r.pio.checks = PI_TAG_GUARD | PI_TAG_REF;
 		rr = rw(&ring, dev.fd, IORING_OP_READ, r.data, r.len, r.off, &r.desc, M_NONE);
@@ -417,9 +415,9 @@ static void test_split(void)
 		      "%s: written (%zd), so read back with the device's checks (%d) with its data and the PI "
 		      "the kernel generated", name, res, rr);
 		io_free(&r);
-		io_uring_queue_exit(&ring);
 	}
 	free(buf);
+	io_uring_queue_exit(&ring);
 }
 
 /*

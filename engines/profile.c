@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/fs.h>
 #include <linux/nvme_ioctl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -352,11 +353,29 @@ static int pi_first_of(const char *leaf, void *arg)
 	return r;
 }
 
+int upi_set_lbs(struct upi_dev *dev, const char *name, long lbs, char *err, size_t errlen)
+{
+	uint32_t interval = dev->prof.interval;
+
+	if (lbs < 512 || lbs > 65536 || (lbs & (lbs - 1))) {
+		snprintf(err, errlen, "%s: logical block size %ld is not a power of two from 512 to 65536", name, lbs);
+		return -1;
+	}
+	if (interval > lbs || lbs % interval) {
+		snprintf(err, errlen, "%s: the %u-byte protection interval does not divide the %ld-byte logical block: "
+			 "not a PI format the engine knows (check the device's format)", name, interval, lbs);
+		return -1;
+	}
+	dev->lbs = (uint32_t)lbs;
+	return 0;
+}
+
 int upi_dev_discover(int fd, const char *name, struct upi_dev *dev, char *err, size_t errlen)
 {
 	struct upi_lbmd_cap cap = { 0 };
 	char dir[64];
 	struct stat st;
+	int lbs = 0, r;
 
 	memset(dev, 0, sizeof(*dev));
 	if (fstat(fd, &st) || !S_ISBLK(st.st_mode)) {
@@ -367,7 +386,14 @@ int upi_dev_discover(int fd, const char *name, struct upi_dev *dev, char *err, s
 	if (upi_sysfs_read(dir, name, dev, err, errlen))
 		return -1;
 	if (!ioctl(fd, UPI_FS_IOC_GETLBMD_CAP, &cap))
-		return upi_profile_from_cap(&cap, name, dev, err, errlen);
-	/* older kernel: sysfs */
-	return upi_sysfs_profile(dir, name, pi_first_of, &fd, dev, err, errlen);
+		r = upi_profile_from_cap(&cap, name, dev, err, errlen);
+	else	/* older kernel: sysfs */
+		r = upi_sysfs_profile(dir, name, pi_first_of, &fd, dev, err, errlen);
+	if (r)
+		return r;
+	if (ioctl(fd, BLKSSZGET, &lbs)) {
+		snprintf(err, errlen, "%s: BLKSSZGET: %s", name, strerror(errno));
+		return -1;
+	}
+	return upi_set_lbs(dev, name, lbs, err, errlen);
 }

@@ -18,6 +18,7 @@ struct upi_dev {
 	int write_generate;	/* sysfs; -1 unknown */
 	int read_verify;	/* sysfs; -1 unknown */
 	bool app_tag_check;	/* the device can check the app tag: not a SCSI disk, nor over one */
+	uint32_t lbs;		/* logical block size (BLKSSZGET): error lines name LBAs in it */
 };
 
 /*
@@ -49,6 +50,12 @@ int upi_sysfs_profile(const char *dir, const char *name, upi_pi_first_fn pi_firs
 		      struct upi_dev *dev, char *err, size_t errlen);
 int upi_profile_from_cap(const struct upi_lbmd_cap *cap, const char *name, struct upi_dev *dev,
 			 char *err, size_t errlen);
+/*
+ * upi_set_lbs: the logical block size, cross-checked against the profile's
+ * interval (an NVMe or SCSI format protects each logical block whole, or in
+ * intervals that divide it; an interval larger than the block is not a format).
+ */
+int upi_set_lbs(struct upi_dev *dev, const char *name, long lbs, char *err, size_t errlen);
 
 /*
  * Where the PI tuple sits in metadata larger than the tuple, from len bytes of

@@ -983,7 +983,9 @@ static void upi_check_read(struct thread_data *td, struct upi_data *ld, struct i
 		return;
 	ld->st.host_errors += n;
 	for (unsigned int i = 0; i < n && i < 8; i++) {
-		unsigned long long lba = pio.seed + errs[i].interval;
+		/* the LBA in the device's logical blocks (an interval may be a part of one) */
+		unsigned long long lba = (io_u->offset + (unsigned long long)errs[i].interval * prof->interval) /
+					 uf->dev.lbs;
 
 		if (errs[i].tag == PI_TAG_ESCAPE)
 			log_err("uring_pi: %s: PI escape at LBA %llu: app tag 0xffff (no tag checked) where apptag %#x "

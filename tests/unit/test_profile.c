@@ -217,6 +217,35 @@ static void test_cap(void)
 	}
 }
 
+/* The logical block size against the interval: equal or a multiple of it, nothing else. */
+static void test_lbs(void)
+{
+	static const struct {
+		uint32_t interval;
+		long lbs;
+		const char *reason;
+	} cases[] = {
+		{ 512, 512, NULL },
+		{ 4096, 4096, NULL },
+		{ 512, 4096, NULL },
+		{ 4096, 512, "d: the 4096-byte protection interval does not divide the 512-byte logical block" },
+		{ 512, 520, "d: logical block size 520 is not a power of two" },
+		{ 512, 0, "d: logical block size 0 is not" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct upi_dev dev = { .prof.interval = cases[i].interval };
+		char err[256] = "";
+		int r = upi_set_lbs(&dev, "d", cases[i].lbs, err, sizeof(err));
+
+		if (!cases[i].reason)
+			CHECK(r == 0 && dev.lbs == cases[i].lbs, "lbs %zu: %s", i, err);
+		else
+			CHECK(r == -1 && strstr(err, cases[i].reason) && !dev.lbs, "lbs %zu refused: '%s', want '%s'", i,
+			      err, cases[i].reason);
+	}
+}
+
 int main(void)
 {
 	char cmd[96];
@@ -228,6 +257,7 @@ int main(void)
 	}
 	test_sysfs();
 	test_cap();
+	test_lbs();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd))
 		fprintf(stderr, "cannot remove %s\n", root);

@@ -196,7 +196,7 @@ medium() {
 }
 
 # The guests of the prebuilt kernels first: they run while the patched kernel may still be built.
-rm -rf "$imgs"
+[ $plan != 0 ] || rm -rf "$imgs" # (a plan, printed beside a run, must not take its images)
 # On the devices without integrity (format none): PI refused there too (before any kernel interface).
 spawn guest $STOCK none all $DEFAULT "${NO_PI[@]}"
 if [ $full = 1 ]; then

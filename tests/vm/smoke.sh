@@ -115,17 +115,22 @@ for k in "${kernels[@]}"; do
 	fi
 done
 
-# The launcher's contract, on the first kernel that is built.
-for k in "${built[@]}"; do
-	out=$(cd "$TOP/vm" && "$VM" -k "$k" --dmesg "$TMP/dmesg" -e SMOKE_VAR='a b' -- 'echo "$SMOKE_VAR"; pwd; echo to-stderr >&2; exit 7' 2>"$TMP/err")
+# The launcher's contract, on one kernel: patched where it is built (it boots in 10 s, Debian's in 17),
+# else the first that is.
+k=${built[0]:-}
+in_list patched "${built[*]}" && k=patched
+if [ -n "$k" ]; then
+	out=$(cd "$TOP/vm" && "$VM" -k "$k" --dmesg "$TMP/dmesg" -e SMOKE_VAR='a b' -- 'echo "$SMOKE_VAR"; pwd; echo to-stderr >&2
+		echo "BUG: in the output, not in the kernel"; echo "Kernel panic" >&2; exit 7' 2>"$TMP/err")
 	rc=$?
-	[ $rc = 7 ] && pass "$k: exit status passed through" || fail "$k: exit status: got $rc, expected 7"
+	# 7, not 125: the panic words the command printed are not taken for a crash
+	[ $rc = 7 ] && pass "$k: exit status passed through, panic words in the output not taken for a crash" ||
+		fail "$k: exit status: got $rc, expected 7"
 	[ "$out" = "a b
-$TOP/vm" ] && pass "$k: stdout, -e and working directory passed through" || fail "$k: stdout was '$out'"
+$TOP/vm
+BUG: in the output, not in the kernel" ] && pass "$k: stdout, -e and working directory passed through" || fail "$k: stdout was '$out'"
 	grep -qx to-stderr "$TMP/err" && pass "$k: stderr passed through" || fail "$k: stderr was '$(cat "$TMP/err")'"
 	grep -q 'Linux version' "$TMP/dmesg" 2>/dev/null && pass "$k: --dmesg saves the guest's kernel log" || fail "$k: --dmesg file has no kernel log"
-	"$VM" -k "$k" -- 'echo "BUG: in the output, not in the kernel"; echo "Kernel panic" >&2' >/dev/null 2>&1 &&
-		pass "$k: panic words in the command's output are not taken for a crash" || fail "$k: the command's output was taken for a kernel crash"
 	out=$("$VM" -k "$k" -- printf '%s|' 'one arg' two 2>/dev/null)
 	[ "$out" = "one arg|two|" ] && pass "$k: several arguments after -- are a command line" || fail "$k: argv passing gave '$out'"
 	t0=$SECONDS
@@ -136,7 +141,6 @@ $TOP/vm" ] && pass "$k: stdout, -e and working directory passed through" || fail
 	else
 		fail "$k: timeout: exit $rc after $((SECONDS - t0)) s: $(tail -n 1 "$TMP/err")"
 	fi
-	break
-done
+fi
 
 done_tests
